@@ -1,0 +1,56 @@
+# Device Registry Portal. `make run` serves the portal, `make test` runs every test.
+# Both set everything up first: virtualenv, pinned dependencies, embedded PostgreSQL.
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+MANAGE  := $(PY) manage.py
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+
+.PHONY: run test lint format db db-stop migrate demo bench-import clean help
+
+help:
+	@echo "make run           set up everything and serve http://$(HOST):$(PORT)"
+	@echo "make test          run the whole test suite"
+	@echo "make lint          ruff"
+	@echo "make db-stop       stop the embedded PostgreSQL"
+	@echo "make bench-import  import one million generated kits and report the rate"
+
+$(VENV)/.installed: pyproject.toml
+	@python=$$(bin/find-python) || exit 1; \
+	  [ -x $(PY) ] || { echo "Creating $(VENV) with $$python"; "$$python" -m venv $(VENV); }
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+# With DATABASE_URL set, that server is used and nothing is started here.
+db: $(VENV)/.installed
+	@[ -n "$$DATABASE_URL" ] || $(PY) -m portal.embedded_db start
+
+db-stop:
+	@[ -x $(PY) ] && $(PY) -m portal.embedded_db stop || true
+
+migrate: db
+	$(MANAGE) migrate --no-input
+
+demo: migrate
+	$(MANAGE) seed_demo
+
+run: demo
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: db
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench-import: migrate
+	$(PY) bench/import_catalogue.py $(if $(BENCH_KITS),--kits $(BENCH_KITS))
+
+clean: db-stop
+	rm -rf $(VENV) var

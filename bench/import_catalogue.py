@@ -1,0 +1,98 @@
+"""Benchmark the catalogue import: generate N kits as CSV, import them into a fresh database.
+
+    python bench/import_catalogue.py [--kits 1000000]
+
+Runs `manage.py import_catalogue` in a child process against a throw-away database
+(`bench_import` on the same server) and reports wall time, rows/s and the child's peak memory.
+"""
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import psycopg2  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from devices import catalogue  # noqa: E402
+
+BENCH_DB = "bench_import"
+FIRST_SERIAL = 20_000_000_000
+
+
+def database_url(name):
+    db = settings.DATABASES["default"]
+    host = quote(db["HOST"] or "localhost", safe="")
+    auth = quote(db["USER"]) + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{name}"
+
+
+def recreate_database(name):
+    db = settings.DATABASES["default"]
+    connection = psycopg2.connect(
+        dbname=db["NAME"],
+        user=db["USER"],
+        password=db["PASSWORD"],
+        host=db["HOST"],
+        port=db["PORT"],
+    )
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+        cursor.execute(f"CREATE DATABASE {name}")
+    connection.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kits", type=int, default=1_000_000)
+    args = parser.parse_args()
+
+    path = BASE_DIR / "var" / "bench" / f"catalogue-{args.kits}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        started = time.monotonic()
+        with open(path, "w", newline="") as stream:
+            catalogue.write_csv(
+                stream,
+                catalogue.generate_rows(
+                    args.kits,
+                    first_serial=FIRST_SERIAL,
+                    models=["Bench kit, black", "Bench kit, white"],
+                ),
+            )
+        print(
+            f"generated {path} ({path.stat().st_size / 1e6:.0f} MB) "
+            f"in {time.monotonic() - started:.1f} s"
+        )
+
+    recreate_database(BENCH_DB)
+    env = {**os.environ, "DATABASE_URL": database_url(BENCH_DB)}
+    manage = [sys.executable, str(BASE_DIR / "manage.py")]
+    subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True)
+
+    started = time.monotonic()
+    subprocess.run([*manage, "import_catalogue", "--no-progress", str(path)], env=env, check=True)
+    elapsed = time.monotonic() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        f"import of {args.kits:,} kits ({2 * args.kits:,} units): {elapsed:.1f} s, "
+        f"{args.kits / elapsed:,.0f} kits/s, {2 * args.kits / elapsed:,.0f} units/s, "
+        f"peak memory of the import process {peak_mb:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Demo data for `make run`: product models, kits, loose stock, a store and demo logins.
+
+Idempotent: running it again changes nothing and creates no duplicates.
+"""
+
+import io
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from claims.models import Store, StoreMembership
+from devices import catalogue, codes
+from devices.models import Kit, Registration, Unit
+from devices.services import register_unit
+
+DEMO_PASSWORD = "demo-password"
+DEMO_MODELS = [
+    "Aurora kit, jade green",
+    "Aurora kit, slate grey",
+    "Nova kit, pebble beige",
+    "Nova kit, midnight blue",
+]
+DEMO_FIRST_SERIAL = 10_000_000_000
+DEMO_KITS = 3000
+DEMO_LOOSE_PER_KIND = 200
+
+LOGINS = [
+    # (e-mail, name, role, is_staff, is_superuser)
+    ("customer@example.com", "Jana Nováková", "customer with a registered kit", False, False),
+    ("staff@example.com", "Petr Prodavač", "store staff of Demo Shop Praha", False, False),
+    ("support@example.com", "Sára Podpora", "support agent (admin)", True, False),
+    ("admin@example.com", "Adam Správce", "supervisor / superuser (admin)", True, True),
+]
+
+
+class Command(BaseCommand):
+    help = __doc__.splitlines()[0]
+
+    def handle(self, *args, **options):
+        self._load_catalogue()
+        with transaction.atomic():
+            users = {
+                email: self._user(email, name, staff, su)
+                for email, name, _role, staff, su in LOGINS
+            }
+            store, _ = Store.objects.get_or_create(
+                name="Demo Shop Praha",
+                defaults={"kind": Store.Kind.SHOP, "address": "Václavské náměstí 1, Praha"},
+            )
+            StoreMembership.objects.get_or_create(store=store, user=users["staff@example.com"])
+            self._register_demo_kit(users["customer@example.com"])
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data is ready. Demo logins (password '{DEMO_PASSWORD}'):")
+        )
+        for email, _name, role, _staff, _su in LOGINS:
+            self.stdout.write(f"  {email:<24} {role}")
+        free_kit = codes.make_box_code(DEMO_FIRST_SERIAL + 1)
+        self.stdout.write(f"  A free kit to register: box code {codes.format_box_code(free_kit)}")
+
+    def _load_catalogue(self):
+        if Kit.objects.filter(box_code=codes.make_box_code(DEMO_FIRST_SERIAL)).exists():
+            return
+        stream = io.StringIO()
+        catalogue.write_csv(
+            stream,
+            catalogue.generate_rows(
+                DEMO_KITS,
+                first_serial=DEMO_FIRST_SERIAL,
+                models=DEMO_MODELS,
+                loose_per_kind=DEMO_LOOSE_PER_KIND,
+            ),
+        )
+        stream.seek(0)
+        report = catalogue.import_catalogue(stream, source_name="demo catalogue")
+        self.stdout.write(f"Demo catalogue: {report.kits} kits, {report.units} units.")
+
+    def _user(self, email, name, is_staff, is_superuser):
+        User = get_user_model()  # noqa: N806
+        user = User.objects.find_by_email(email)
+        if user is None:
+            user = User.objects.create_user(
+                email,
+                DEMO_PASSWORD,
+                full_name=name,
+                is_staff=is_staff,
+                is_superuser=is_superuser,
+                email_verified_at=timezone.now(),
+            )
+        return user
+
+    def _register_demo_kit(self, customer):
+        kit = Kit.objects.get(box_code=codes.make_box_code(DEMO_FIRST_SERIAL))
+        for unit in Unit.objects.filter(kit=kit):
+            if not Registration.objects.filter(unit=unit, ended_at__isnull=True).exists():
+                register_unit(
+                    unit=unit, account=customer, actor=customer, source=Registration.Source.CUSTOMER
+                )
