@@ -23,6 +23,9 @@ from devices.services import record_event
 
 REQUIRED_COLUMNS = ("box_code", "holder_code", "charger_code", "model")
 MAX_REPORTED_ERRORS = 50
+_TEMPORARY_TABLES = (
+    "pg_temp.catalogue_staging, pg_temp.catalogue_problems, pg_temp.catalogue_models"
+)
 
 
 class CatalogueFormatError(Exception):
@@ -157,15 +160,14 @@ def import_catalogue(stream, *, actor=None, source_name="", dry_run=False, progr
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise CatalogueFormatError(
-            "the header row must name the columns "
-            + ",".join(REQUIRED_COLUMNS)
-            + " (missing: "
-            + ",".join(missing)
-            + ")"
+            f"the header row must name the columns {','.join(REQUIRED_COLUMNS)}"
+            f" (missing: {','.join(missing)})"
         )
     report = ImportReport()
     model_index = {}
     with transaction.atomic(), connection.cursor() as cursor:
+        # ON COMMIT DROP does not fire inside a caller's transaction (tests): drop first.
+        cursor.execute(f"DROP TABLE IF EXISTS {_TEMPORARY_TABLES}")
         cursor.execute(
             "CREATE TEMPORARY TABLE catalogue_staging ("
             " line integer NOT NULL, box_code text, holder_code text, charger_code text,"
@@ -190,6 +192,7 @@ def import_catalogue(stream, *, actor=None, source_name="", dry_run=False, progr
             actor=actor,
             note=f"{source_name}: {report.kits} kits, {report.units} units".strip(": "),
         )
+        cursor.execute(f"DROP TABLE {_TEMPORARY_TABLES}")
     return report
 
 

