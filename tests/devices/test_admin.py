@@ -17,8 +17,15 @@ def admin_client(client):
 
 @pytest.mark.parametrize(
     "model",
-    ["devices_productmodel", "devices_kit", "devices_unit", "devices_registration",
-     "devices_auditevent", "claims_store", "accounts_user"],
+    [
+        "devices_productmodel",
+        "devices_kit",
+        "devices_unit",
+        "devices_registration",
+        "devices_auditevent",
+        "claims_store",
+        "accounts_user",
+    ],
 )
 def test_every_model_has_a_changelist(admin_client, model):
     RegistrationFactory()
@@ -44,9 +51,7 @@ def test_a_kit_is_found_by_its_box_code_with_dashes(admin_client):
 
 def test_a_unit_page_shows_its_registration_history(admin_client):
     registration = RegistrationFactory()
-    response = admin_client.get(
-        reverse("admin:devices_unit_change", args=[registration.unit.pk])
-    )
+    response = admin_client.get(reverse("admin:devices_unit_change", args=[registration.unit.pk]))
     assert registration.account.email in response.text
 
 
