@@ -19,3 +19,15 @@ class StoreAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(StoreMembership)
+class StoreMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "store", "is_active", "created_at"]
+    list_filter = ["is_active", "store"]
+    list_select_related = ["user", "store"]
+    search_fields = ["user__email", "store__name"]
+    raw_id_fields = ["user", "store"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
