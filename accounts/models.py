@@ -79,3 +79,47 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def has_verified_email(self):
         return self.email_verified_at is not None
+
+
+class RateLimitCounter(models.Model):
+    """Hits of one key in one fixed time window; updated atomically with INSERT … ON CONFLICT."""
+
+    key = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="accounts_ratelimit_key"),
+        ]
+        indexes = [models.Index(fields=["window_start"], name="accounts_ratelimit_window")]
+
+
+class OutgoingEmail(models.Model):
+    """The e-mail outbox: written in the transaction of the change it reports, sent after
+    commit, retried by ``run_jobs`` while the mail server is down."""
+
+    recipient = models.EmailField(_("recipient"))
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    template = models.CharField(_("template"), max_length=100)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="accounts_outbox_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.template} → {self.recipient}"

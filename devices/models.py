@@ -228,6 +228,15 @@ class Registration(models.Model):
     def is_open(self):
         return self.ended_at is None
 
+    @property
+    def how_label(self):
+        """How it started, as the owner reads it in "My devices"."""
+        if self.source == self.Source.CUSTOMER:
+            return _("by you")
+        if self.source == self.Source.STORE_SALE and self.store_id:
+            return _("by the store %(store)s") % {"store": self.store.name}
+        return self.get_source_display()
+
 
 class AuditEvent(models.Model):
     """Append-only record of every ownership change and every sensitive action."""
@@ -235,6 +244,16 @@ class AuditEvent(models.Model):
     class Action(models.TextChoices):
         REGISTERED = "registered", _("registered")
         RELEASED = "released", _("released")
+        TRANSFERRED = "transferred", _("transferred")
+        FLAGGED_LOST = "flagged_lost", _("reported lost or stolen")
+        FLAG_CLEARED = "flag_cleared", _("lost/stolen report cleared")
+        TRANSFER_REQUESTED = "transfer_requested", _("transfer requested")
+        TRANSFER_DECLINED = "transfer_declined", _("transfer declined")
+        TRANSFER_ESCALATED = "transfer_escalated", _("transfer request escalated")
+        HANDOVER_CREATED = "handover_created", _("handover code created")
+        HANDOVER_CANCELLED = "handover_cancelled", _("handover code cancelled")
+        CASE_OPENED = "case_opened", _("case opened")
+        ACCOUNT_DELETED = "account_deleted", _("account deleted")
         IMPORTED = "imported", _("catalogue imported")
 
     actor = models.ForeignKey(
@@ -283,3 +302,170 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TransferRequest(models.Model):
+    """Someone asks for a unit that is registered to another account. Never auto-approved."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the owner")
+        APPROVED = "approved", _("approved")
+        DECLINED = "declined", _("declined")
+        ESCALATED = "escalated", _("passed to support")
+        CANCELLED = "cancelled", _("cancelled")
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="transfer_requests"
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester"),
+        on_delete=models.PROTECT,
+        related_name="transfer_requests_made",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="transfer_requests_received",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer request")
+        verbose_name_plural = _("transfer requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "requester"],
+                condition=Q(status="pending"),
+                name="devices_one_pending_request_per_unit_and_requester",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(status="pending"), name="devices_tr_pending"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} ← {self.requester}"
+
+    @property
+    def masked_requester_email(self):
+        return mask_email(self.requester.email)
+
+
+def mask_email(email):
+    """j***@example.com: enough to recognise a buyer, not enough to contact them."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+class HandoverCode(models.Model):
+    """A one-time code with which an owner passes units to a buyer."""
+
+    code = models.CharField(_("code"), max_length=16)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="handover_codes",
+    )
+    units = models.ManyToManyField(Unit, verbose_name=_("units"), related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("used by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("handover code")
+        verbose_name_plural = _("handover codes")
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="devices_handover_code_unique"),
+        ]
+
+    def __str__(self):
+        return self.formatted_code
+
+    @property
+    def formatted_code(self):
+        return f"{self.code[:5]}-{self.code[5:]}"
+
+    @property
+    def is_usable(self):
+        return (
+            self.used_at is None and self.cancelled_at is None and self.expires_at > timezone.now()
+        )
+
+
+class Case(models.Model):
+    """Something support must decide."""
+
+    class Kind(models.TextChoices):
+        NOT_MINE = "not_mine", _("this is not mine")
+        ESCALATED_TRANSFER = "escalated_transfer", _("escalated transfer request")
+        OBJECTION = "objection", _("objection to a release or reassignment")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        DECIDED = "decided", _("decided")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="cases"
+    )
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    transfer_request = models.ForeignKey(
+        TransferRequest,
+        verbose_name=_("transfer request"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "unit", "account"],
+                condition=Q(status="open"),
+                name="devices_one_open_case_per_kind_unit_account",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.unit}"

@@ -5,11 +5,27 @@ the audit event, and raises ``RegistryError`` (with a user-facing message) when 
 no. Views, admin actions and commands call these and never change registrations themselves.
 """
 
+import datetime
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from devices.models import AuditEvent, Registration, Unit
+from accounts.emails import send_email
+from devices import codes
+from devices.models import (
+    AuditEvent,
+    Case,
+    HandoverCode,
+    Kit,
+    Registration,
+    TransferRequest,
+    Unit,
+)
 
 
 class RegistryError(Exception):
@@ -121,9 +137,7 @@ def release_unit(
         raise RegistryError("not_yours", _("This device is not registered to you."))
     if registration is None:
         raise RegistryError("not_registered", _("This device is not registered to anyone."))
-    registration.ended_at = timezone.now()
-    registration.end_reason = end_reason
-    registration.save(update_fields=["ended_at", "end_reason"])
+    _end(registration, end_reason)
     record_event(
         action=AuditEvent.Action.RELEASED,
         actor=actor,
@@ -134,3 +148,490 @@ def release_unit(
         client_address=client_address,
     )
     return registration
+
+
+def _end(registration, end_reason):
+    registration.ended_at = timezone.now()
+    registration.end_reason = end_reason
+    registration.save(update_fields=["ended_at", "end_reason"])
+    # Requests for the unit were addressed to this owner; they cannot be decided any more.
+    TransferRequest.objects.filter(unit_id=registration.unit_id, status="pending").update(
+        status=TransferRequest.Status.CANCELLED, decided_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def transfer_unit(
+    *, unit, from_account, to_account, actor, source, end_reason, note="", client_address=None
+):
+    """Move a unit from its owner to another account in one step: it is never free between."""
+    unit = _lock_unit(unit)
+    registration = open_registration(unit)
+    if registration is None or registration.account_id != from_account.pk:
+        raise RegistryError(
+            "owner_changed", _("This device is no longer registered to that account.")
+        )
+    if unit.lost_or_stolen or unit.status != Unit.Status.IN_SERVICE:
+        raise RegistryError(
+            "not_registrable",
+            _("This device cannot be transferred. Please contact customer support."),
+        )
+    if to_account.pk == from_account.pk:
+        raise RegistryError("already_yours", _("This device is already registered to you."))
+    _end(registration, end_reason)
+    new_registration = Registration.objects.create(
+        unit=unit, account=to_account, source=source, registered_by=actor
+    )
+    record_event(
+        action=AuditEvent.Action.TRANSFERRED,
+        actor=actor,
+        unit=unit,
+        from_account=from_account,
+        to_account=to_account,
+        note=note,
+        client_address=client_address,
+    )
+    return new_registration
+
+
+# --- Customer registration by code --------------------------------------------------------
+
+
+@dataclass
+class CodeOutcome:
+    """The answer for one code typed by a customer (or by a store for a customer)."""
+
+    code: str
+    kind: str  # "box", "holder" or "charger"
+    result: str  # "registered" or a RegistryError reason, or "not_in_catalogue"
+    message: str
+    unit: Unit | None = None
+
+    @property
+    def ok(self):
+        return self.result == "registered"
+
+    @property
+    def formatted_code(self):
+        if self.kind == "box":
+            return codes.format_box_code(self.code)
+        return codes.format_unit_code(self.code)
+
+    @property
+    def failed_lookup(self):
+        """Answers that tell something about a code the customer does not own (rate-limited)."""
+        return self.result in ("not_in_catalogue", "registered_elsewhere", "not_registrable")
+
+
+NOT_IN_CATALOGUE = _(
+    "We cannot find this code. Please check it against the label; if it is right, "
+    "contact customer support."
+)
+
+
+@transaction.atomic
+def register_codes(
+    *, account, actor, source, box_code=None, unit_codes=(), store=None, client_address=None
+):
+    """Register what can be registered; return one CodeOutcome per unit (or unknown code).
+
+    Each unit is its own savepoint: what can be registered is registered, what cannot is
+    explained, and nothing is half-done inside one unit. The account is e-mailed a summary.
+    """
+    outcomes = []
+    units = []
+    if box_code:
+        kit = Kit.objects.filter(box_code=box_code).first()
+        if kit is None:
+            outcomes.append(CodeOutcome(box_code, "box", "not_in_catalogue", NOT_IN_CATALOGUE))
+        else:
+            units.extend(kit.units.select_related("product_model").order_by("-kind"))
+    for code in unit_codes:
+        unit = Unit.objects.select_related("product_model").filter(production_code=code).first()
+        if unit is None:
+            kind = codes.kind_of(code)
+            outcomes.append(CodeOutcome(code, kind, "not_in_catalogue", NOT_IN_CATALOGUE))
+        else:
+            units.append(unit)
+    for unit in units:
+        try:
+            register_unit(
+                unit=unit,
+                account=account,
+                actor=actor,
+                source=source,
+                store=store,
+                client_address=client_address,
+            )
+        except RegistryError as error:
+            outcomes.append(
+                CodeOutcome(unit.production_code, unit.kind, error.reason, error.message, unit)
+            )
+        else:
+            outcomes.append(
+                CodeOutcome(
+                    unit.production_code,
+                    unit.kind,
+                    "registered",
+                    _("Registered to your account."),
+                    unit,
+                )
+            )
+    registered = [outcome.unit for outcome in outcomes if outcome.ok]
+    if registered:
+        send_email(
+            "units_registered",
+            to=account,
+            context={"units": registered, "store": store},
+            action_url=_absolute(reverse("devices:my_devices")),
+            action_label=_("See my devices"),
+        )
+    return outcomes
+
+
+# --- Removal and lost/stolen ---------------------------------------------------------------
+
+
+@transaction.atomic
+def remove_unit(*, unit, owner, client_address=None):
+    """The owner removes a unit from their account; it is free at once."""
+    registration = release_unit(
+        unit=unit,
+        actor=owner,
+        owner=owner,
+        end_reason=Registration.EndReason.REMOVED,
+        client_address=client_address,
+    )
+    send_email("unit_removed", to=owner, context={"unit": unit})
+    return registration
+
+
+def _owned_locked_unit(unit, owner):
+    unit = _lock_unit(unit)
+    registration = open_registration(unit)
+    if registration is None or registration.account_id != owner.pk:
+        raise RegistryError("not_yours", _("This device is not registered to you."))
+    return unit
+
+
+@transaction.atomic
+def report_lost(*, unit, owner, client_address=None):
+    unit = _owned_locked_unit(unit, owner)
+    if not unit.lost_or_stolen:
+        unit.lost_or_stolen = True
+        unit.save(update_fields=["lost_or_stolen"])
+        record_event(
+            action=AuditEvent.Action.FLAGGED_LOST,
+            actor=owner,
+            unit=unit,
+            from_account=owner,
+            client_address=client_address,
+        )
+        send_email("unit_reported_lost", to=owner, context={"unit": unit})
+    # A lost unit cannot be handed over.
+    for handover in HandoverCode.objects.filter(
+        owner=owner, units=unit, used_at__isnull=True, cancelled_at__isnull=True
+    ):
+        handover.cancelled_at = timezone.now()
+        handover.save(update_fields=["cancelled_at"])
+    return unit
+
+
+@transaction.atomic
+def clear_lost_report(*, unit, owner, client_address=None):
+    unit = _owned_locked_unit(unit, owner)
+    if unit.lost_or_stolen:
+        unit.lost_or_stolen = False
+        unit.save(update_fields=["lost_or_stolen"])
+        record_event(
+            action=AuditEvent.Action.FLAG_CLEARED,
+            actor=owner,
+            unit=unit,
+            from_account=owner,
+            client_address=client_address,
+        )
+        send_email("unit_found", to=owner, context={"unit": unit})
+    return unit
+
+
+# --- Transfer requests ----------------------------------------------------------------------
+
+MAX_PENDING_REQUESTS_PER_REQUESTER = 5
+
+
+@transaction.atomic
+def request_transfer(*, unit, requester, client_address=None):
+    """Ask the (unnamed) owner of ``unit`` to release it to ``requester``."""
+    unit = _lock_unit(unit)
+    registration = open_registration(unit)
+    if unit.lost_or_stolen or unit.status != Unit.Status.IN_SERVICE:
+        raise RegistryError(
+            "not_registrable",
+            _("This device cannot be registered. Please contact customer support."),
+        )
+    if registration is None:
+        raise RegistryError("free", _("This device is free now: you can register it directly."))
+    if registration.account_id == requester.pk:
+        raise RegistryError("already_yours", _("This device is already registered to you."))
+    if TransferRequest.objects.filter(unit=unit, requester=requester, status="pending").exists():
+        raise RegistryError(
+            "already_requested", _("You have already asked for this device; please wait.")
+        )
+    pending = TransferRequest.objects.filter(requester=requester, status="pending").count()
+    if pending >= MAX_PENDING_REQUESTS_PER_REQUESTER:
+        raise RegistryError(
+            "too_many_requests",
+            _("You have too many requests waiting for an answer. Please wait for them first."),
+        )
+    transfer = TransferRequest.objects.create(
+        unit=unit, requester=requester, owner=registration.account
+    )
+    record_event(
+        action=AuditEvent.Action.TRANSFER_REQUESTED,
+        actor=requester,
+        unit=unit,
+        from_account=registration.account,
+        to_account=requester,
+        client_address=client_address,
+    )
+    send_email(
+        "transfer_requested",
+        to=registration.account,
+        context={"transfer": transfer, "unit": unit, "days": settings.TRANSFER_REQUEST_DAYS},
+        action_url=_absolute(reverse("devices:my_devices")),
+        action_label=_("Answer the request"),
+    )
+    return transfer
+
+
+def _absolute(path):
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _lock_pending_request(transfer, owner):
+    transfer = (
+        TransferRequest.objects.select_for_update().select_related("requester").get(pk=transfer.pk)
+    )
+    if transfer.owner_id != owner.pk or transfer.status != TransferRequest.Status.PENDING:
+        raise RegistryError(
+            "not_pending", _("This request has already been answered or has expired.")
+        )
+    return transfer
+
+
+@transaction.atomic
+def approve_transfer(*, transfer, owner, client_address=None):
+    """The owner agrees: the unit moves to the requester at once."""
+    transfer = _lock_pending_request(transfer, owner)
+    transfer_unit(
+        unit=transfer.unit,
+        from_account=owner,
+        to_account=transfer.requester,
+        actor=owner,
+        source=Registration.Source.TRANSFER_REQUEST,
+        end_reason=Registration.EndReason.TRANSFERRED,
+        client_address=client_address,
+    )
+    # transfer_unit cancelled every pending request for the unit, this one included.
+    transfer.status = TransferRequest.Status.APPROVED
+    transfer.decided_at = timezone.now()
+    transfer.save(update_fields=["status", "decided_at"])
+    context = {"transfer": transfer, "unit": transfer.unit}
+    send_email(
+        "transfer_approved_requester",
+        to=transfer.requester,
+        context=context,
+        action_url=_absolute(reverse("devices:my_devices")),
+        action_label=_("See my devices"),
+    )
+    send_email("transfer_approved_owner", to=owner, context=context)
+    return transfer
+
+
+@transaction.atomic
+def decline_transfer(*, transfer, owner, client_address=None):
+    transfer = _lock_pending_request(transfer, owner)
+    transfer.status = TransferRequest.Status.DECLINED
+    transfer.decided_at = timezone.now()
+    transfer.save(update_fields=["status", "decided_at"])
+    record_event(
+        action=AuditEvent.Action.TRANSFER_DECLINED,
+        actor=owner,
+        unit=transfer.unit,
+        from_account=owner,
+        to_account=transfer.requester,
+        client_address=client_address,
+    )
+    send_email(
+        "transfer_declined",
+        to=transfer.requester,
+        context={"transfer": transfer, "unit": transfer.unit},
+    )
+    return transfer
+
+
+@transaction.atomic
+def report_requested_unit_stolen(*, transfer, owner, client_address=None):
+    """The owner answers a request by reporting the unit lost or stolen."""
+    transfer = _lock_pending_request(transfer, owner)
+    decline_transfer(transfer=transfer, owner=owner, client_address=client_address)
+    report_lost(unit=transfer.unit, owner=owner, client_address=client_address)
+    return transfer
+
+
+def escalate_expired_transfer_requests(now=None):
+    """Requests unanswered for TRANSFER_REQUEST_DAYS go to support; never auto-approved."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.TRANSFER_REQUEST_DAYS)
+    escalated = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                TransferRequest.objects.select_for_update(skip_locked=True)
+                .select_related("requester", "owner", "unit")
+                .filter(status="pending", created_at__lt=cutoff)[:100]
+            )
+            for transfer in batch:
+                transfer.status = TransferRequest.Status.ESCALATED
+                transfer.decided_at = timezone.now()
+                transfer.save(update_fields=["status", "decided_at"])
+                Case.objects.create(
+                    kind=Case.Kind.ESCALATED_TRANSFER,
+                    unit=transfer.unit,
+                    account=transfer.requester,
+                    transfer_request=transfer,
+                )
+                record_event(
+                    action=AuditEvent.Action.TRANSFER_ESCALATED,
+                    actor=None,
+                    unit=transfer.unit,
+                    from_account=transfer.owner,
+                    to_account=transfer.requester,
+                )
+                send_email(
+                    "transfer_escalated",
+                    to=transfer.requester,
+                    context={"transfer": transfer, "unit": transfer.unit},
+                )
+        escalated += len(batch)
+        if len(batch) < 100:
+            return escalated
+
+
+# --- Handover codes -------------------------------------------------------------------------
+
+HANDOVER_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"  # no look-alikes (0/O, 1/I/L, 2/Z, 5/S, 8/B)
+HANDOVER_LENGTH = 10
+
+
+def normalise_handover_code(raw):
+    return codes.normalise(raw)
+
+
+@transaction.atomic
+def create_handover_code(*, owner, units, client_address=None):
+    units = [_owned_locked_unit(unit, owner) for unit in sorted(units, key=lambda u: u.pk)]
+    for unit in units:
+        if unit.lost_or_stolen:
+            raise RegistryError(
+                "flagged",
+                _(
+                    "A device reported lost or stolen cannot be handed over. Clear the report "
+                    "first."
+                ),
+            )
+    handover = HandoverCode.objects.create(
+        code="".join(secrets.choice(HANDOVER_ALPHABET) for _ in range(HANDOVER_LENGTH)),
+        owner=owner,
+        expires_at=timezone.now() + datetime.timedelta(hours=settings.HANDOVER_CODE_HOURS),
+    )
+    handover.units.set(units)
+    for unit in units:
+        record_event(
+            action=AuditEvent.Action.HANDOVER_CREATED,
+            actor=owner,
+            unit=unit,
+            from_account=owner,
+            client_address=client_address,
+        )
+    send_email("handover_created", to=owner, context={"handover": handover, "units": units})
+    return handover
+
+
+@transaction.atomic
+def cancel_handover_code(*, handover, owner, client_address=None):
+    handover = HandoverCode.objects.select_for_update().get(pk=handover.pk, owner=owner)
+    if handover.used_at is None and handover.cancelled_at is None:
+        handover.cancelled_at = timezone.now()
+        handover.save(update_fields=["cancelled_at"])
+        for unit in handover.units.all():
+            record_event(
+                action=AuditEvent.Action.HANDOVER_CANCELLED,
+                actor=owner,
+                unit=unit,
+                from_account=owner,
+                client_address=client_address,
+            )
+    return handover
+
+
+INVALID_HANDOVER = _("This handover code is not valid. It may have expired or been used.")
+
+
+@transaction.atomic
+def redeem_handover_code(*, code, buyer, client_address=None):
+    """Move every unit of a handover code to the buyer in one transaction."""
+    handover = (
+        HandoverCode.objects.select_for_update()
+        .select_related("owner")
+        .filter(code=normalise_handover_code(code))
+        .first()
+    )
+    if handover is None or not handover.is_usable:
+        raise RegistryError("invalid_handover", INVALID_HANDOVER)
+    if handover.owner_id == buyer.pk:
+        raise RegistryError(
+            "own_handover", _("This is your own handover code: give it to the buyer.")
+        )
+    units = list(handover.units.order_by("pk"))
+    try:
+        for unit in units:
+            transfer_unit(
+                unit=unit,
+                from_account=handover.owner,
+                to_account=buyer,
+                actor=buyer,
+                source=Registration.Source.HANDOVER_CODE,
+                end_reason=Registration.EndReason.HANDED_OVER,
+                client_address=client_address,
+            )
+    except RegistryError:
+        raise RegistryError("invalid_handover", INVALID_HANDOVER) from None
+    handover.used_at = timezone.now()
+    handover.used_by = buyer
+    handover.save(update_fields=["used_at", "used_by"])
+    context = {"handover": handover, "units": units}
+    send_email("handover_received", to=buyer, context=context)
+    send_email("handover_used", to=handover.owner, context=context)
+    return handover
+
+
+# --- "This is not mine" ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_not_mine(*, unit, account, client_address=None):
+    """The customer says a store registered someone else's unit to them: support decides."""
+    unit = _owned_locked_unit(unit, account)
+    case, created = Case.objects.get_or_create(
+        kind=Case.Kind.NOT_MINE, unit=unit, account=account, status=Case.Status.OPEN
+    )
+    if created:
+        record_event(
+            action=AuditEvent.Action.CASE_OPENED,
+            actor=account,
+            unit=unit,
+            from_account=account,
+            note="this is not mine",
+            client_address=client_address,
+        )
+    return case

@@ -1,5 +1,416 @@
-from django.shortcuts import render
+"""Customer pages: My devices, adding devices by code, removal, transfers, handover codes.
+
+Every view loads objects through an access helper that answers 404 to anyone but the owner,
+validates a form, calls a function of ``devices.services`` and redirects with a message.
+"""
+
+from functools import wraps
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from devices import forms, lookups, services
+from devices.models import HandoverCode, Registration, TransferRequest, Unit
+from devices.services import RegistryError
+from portal.client_address import client_address
 
 
 def home(request):
     return render(request, "devices/home.html")
+
+
+def verified_email_required(view):
+    """Only accounts with a verified e-mail register or receive devices."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.has_verified_email:
+            messages.warning(
+                request, _("Please verify your e-mail address first: follow the link we sent.")
+            )
+            return redirect("devices:my_devices")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _owned_unit(request, pk):
+    return get_object_or_404(
+        Unit.objects.select_related("product_model", "kit"),
+        pk=pk,
+        registrations__account=request.user,
+        registrations__ended_at__isnull=True,
+    )
+
+
+def _current_registration(unit, user):
+    return unit.registrations.select_related("store").get(account=user, ended_at__isnull=True)
+
+
+@login_required
+def my_devices(request):
+    user = request.user
+    registrations = (
+        Registration.objects.filter(account=user, ended_at__isnull=True)
+        .select_related("unit__product_model", "unit__kit", "store")
+        .order_by("unit__kit_id", "-unit__kind", "unit_id")
+    )
+    kits = [list(group) for _kit, group in groupby(registrations, key=lambda r: r.unit.kit_id)]
+    context = {
+        "kits": kits,
+        "incoming_requests": TransferRequest.objects.filter(owner=user, status="pending")
+        .select_related("unit", "requester")
+        .order_by("created_at"),
+        "outgoing_requests": TransferRequest.objects.filter(requester=user)
+        .select_related("unit")
+        .order_by("-created_at")[:10],
+        "handovers": HandoverCode.objects.filter(
+            owner=user,
+            used_at__isnull=True,
+            cancelled_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).prefetch_related(Prefetch("units", queryset=Unit.objects.order_by("-kind"))),
+    }
+    return render(request, "devices/my_devices.html", context)
+
+
+def _add_page(request, box_form=None, units_form=None, outcomes=None, status=200):
+    context = {
+        "box_form": box_form or forms.BoxCodeForm(),
+        "units_form": units_form or forms.UnitCodesForm(),
+        "outcomes": outcomes,
+    }
+    return render(request, "devices/add_device.html", context, status=status)
+
+
+@verified_email_required
+def add_device(request):
+    return _add_page(request)
+
+
+def _register_codes(request, box_code=None, unit_codes=()):
+    """Rate-limited registration by codes; returns outcomes, or None when blocked."""
+    address = client_address(request)
+    retry_at = lookups.blocked_until(request.user, address)
+    if retry_at is not None:
+        messages.error(
+            request,
+            _("Too many codes could not be registered. Please try again after %(time)s.")
+            % {"time": date_format(timezone.localtime(retry_at), "TIME_FORMAT")},
+        )
+        return None
+    outcomes = services.register_codes(
+        account=request.user,
+        actor=request.user,
+        source=Registration.Source.CUSTOMER,
+        box_code=box_code,
+        unit_codes=unit_codes,
+        client_address=address,
+    )
+    lookups.record_failures(request.user, address, sum(o.failed_lookup for o in outcomes))
+    return outcomes
+
+
+def _after_registering(request, outcomes, **forms_):
+    if outcomes is not None and all(outcome.ok for outcome in outcomes):
+        messages.success(
+            request,
+            _("Registered to your account: %(codes)s.")
+            % {"codes": ", ".join(outcome.formatted_code for outcome in outcomes)},
+        )
+        return redirect("devices:my_devices")
+    return _add_page(request, outcomes=outcomes, status=200 if outcomes else 429, **forms_)
+
+
+@require_POST
+@verified_email_required
+def add_by_box_code(request):
+    form = forms.BoxCodeForm(request.POST)
+    if not form.is_valid():
+        return _add_page(request, box_form=form, status=400)
+    outcomes = _register_codes(request, box_code=form.cleaned_data["box_code"])
+    return _after_registering(request, outcomes, box_form=form)
+
+
+@require_POST
+@verified_email_required
+def add_by_unit_codes(request):
+    form = forms.UnitCodesForm(request.POST)
+    if not form.is_valid():
+        return _add_page(request, units_form=form, status=400)
+    outcomes = _register_codes(request, unit_codes=form.unit_codes)
+    return _after_registering(request, outcomes, units_form=form)
+
+
+@login_required
+def unit_detail(request, pk):
+    unit = _owned_unit(request, pk)
+    history = (
+        unit.registrations.filter(account=request.user)
+        .select_related("store")
+        .order_by("-started_at")
+    )
+    return render(
+        request,
+        "devices/unit_detail.html",
+        {
+            "unit": unit,
+            "registration": _current_registration(unit, request.user),
+            "history": history,
+        },
+    )
+
+
+@login_required
+def unit_proof(request, pk):
+    unit = _owned_unit(request, pk)
+    return render(
+        request,
+        "devices/unit_proof.html",
+        {
+            "unit": unit,
+            "registration": _current_registration(unit, request.user),
+            "printed_at": timezone.now(),
+        },
+    )
+
+
+def _confirm_unit_action(request, pk, *, action, template, success):
+    """GET: the confirmation page; POST: do it through the service, then back to the list."""
+    unit = _owned_unit(request, pk)
+    if request.method == "POST":
+        try:
+            action(unit=unit, owner=request.user, client_address=client_address(request))
+        except RegistryError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, success % {"code": unit.formatted_code})
+        return redirect("devices:my_devices")
+    return render(request, template, {"unit": unit})
+
+
+@login_required
+def remove_unit(request, pk):
+    return _confirm_unit_action(
+        request,
+        pk,
+        action=services.remove_unit,
+        template="devices/confirm_remove.html",
+        success=_("%(code)s has been removed from your account."),
+    )
+
+
+@login_required
+def report_lost(request, pk):
+    return _confirm_unit_action(
+        request,
+        pk,
+        action=services.report_lost,
+        template="devices/confirm_lost.html",
+        success=_("%(code)s is reported lost or stolen."),
+    )
+
+
+@require_POST
+@login_required
+def clear_lost_report(request, pk):
+    return _confirm_unit_action(
+        request,
+        pk,
+        action=services.clear_lost_report,
+        template="",
+        success=_("The lost/stolen report for %(code)s is cleared."),
+    )
+
+
+@login_required
+def not_mine(request, pk):
+    def open_case(*, unit, owner, client_address):
+        return services.report_not_mine(unit=unit, account=owner, client_address=client_address)
+
+    return _confirm_unit_action(
+        request,
+        pk,
+        action=open_case,
+        template="devices/confirm_not_mine.html",
+        success=_("Thank you. Our support will look into %(code)s and contact you."),
+    )
+
+
+# --- Transfer requests ----------------------------------------------------------------------
+
+
+@require_POST
+@verified_email_required
+def request_transfer(request):
+    form = forms.UnitCodeForm(request.POST)
+    unit = (
+        form.is_valid() and Unit.objects.filter(production_code=form.cleaned_data["code"]).first()
+    )
+    if not unit:
+        messages.error(request, _("We cannot find this device."))
+        return redirect("devices:add_device")
+    try:
+        services.request_transfer(
+            unit=unit, requester=request.user, client_address=client_address(request)
+        )
+    except RegistryError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("We have asked the current owner to release %(code)s. We will e-mail you the answer.")
+            % {"code": unit.formatted_code},
+        )
+    return redirect("devices:my_devices")
+
+
+def _incoming_request(request, pk):
+    return get_object_or_404(
+        TransferRequest.objects.select_related("unit", "requester"),
+        pk=pk,
+        owner=request.user,
+        status=TransferRequest.Status.PENDING,
+    )
+
+
+def _answer_request(request, pk, *, action, template, success):
+    transfer = _incoming_request(request, pk)
+    if request.method == "POST":
+        try:
+            action(transfer=transfer, owner=request.user, client_address=client_address(request))
+        except RegistryError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, success % {"code": transfer.unit.formatted_code})
+        return redirect("devices:my_devices")
+    return render(request, template, {"transfer": transfer, "unit": transfer.unit})
+
+
+@login_required
+def approve_transfer(request, pk):
+    return _answer_request(
+        request,
+        pk,
+        action=services.approve_transfer,
+        template="devices/confirm_approve.html",
+        success=_("%(code)s has moved to the other account."),
+    )
+
+
+@login_required
+def decline_transfer(request, pk):
+    return _answer_request(
+        request,
+        pk,
+        action=services.decline_transfer,
+        template="devices/confirm_decline.html",
+        success=_("You declined the request for %(code)s."),
+    )
+
+
+@login_required
+def report_requested_unit_stolen(request, pk):
+    return _answer_request(
+        request,
+        pk,
+        action=services.report_requested_unit_stolen,
+        template="devices/confirm_request_stolen.html",
+        success=_("%(code)s is reported lost or stolen and the request is declined."),
+    )
+
+
+# --- Handover codes -------------------------------------------------------------------------
+
+
+@login_required
+def create_handover(request):
+    owned = (
+        Unit.objects.filter(
+            registrations__account=request.user,
+            registrations__ended_at__isnull=True,
+            lost_or_stolen=False,
+        )
+        .select_related("product_model")
+        .order_by("kit_id", "-kind")
+    )
+    form = forms.HandoverCreateForm(
+        owned, request.POST or None, initial={"units": request.GET.getlist("unit")}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            handover = services.create_handover_code(
+                owner=request.user,
+                units=list(form.cleaned_data["units"]),
+                client_address=client_address(request),
+            )
+        except RegistryError as error:
+            messages.error(request, error.message)
+        else:
+            return redirect("devices:handover_detail", pk=handover.pk)
+    return render(request, "devices/handover_create.html", {"form": form})
+
+
+@login_required
+def handover_detail(request, pk):
+    handover = get_object_or_404(HandoverCode, pk=pk, owner=request.user)
+    return render(
+        request,
+        "devices/handover_detail.html",
+        {
+            "handover": handover,
+            "units": handover.units.select_related("product_model"),
+        },
+    )
+
+
+@require_POST
+@login_required
+def cancel_handover(request, pk):
+    handover = get_object_or_404(HandoverCode, pk=pk, owner=request.user)
+    services.cancel_handover_code(
+        handover=handover, owner=request.user, client_address=client_address(request)
+    )
+    messages.success(
+        request, _("The handover code %(code)s is cancelled.") % {"code": handover.formatted_code}
+    )
+    return redirect("devices:my_devices")
+
+
+@verified_email_required
+def redeem_handover(request):
+    form = forms.HandoverRedeemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        address = client_address(request)
+        retry_at = lookups.blocked_until(request.user, address)
+        if retry_at is not None:
+            messages.error(
+                request,
+                _("Too many codes could not be used. Please try again after %(time)s.")
+                % {"time": date_format(timezone.localtime(retry_at), "TIME_FORMAT")},
+            )
+            return redirect("devices:redeem_handover")
+        try:
+            handover = services.redeem_handover_code(
+                code=form.cleaned_data["code"], buyer=request.user, client_address=address
+            )
+        except RegistryError as error:
+            if error.reason == "invalid_handover":
+                lookups.record_failures(request.user, address, 1)
+            form.add_error("code", error.message)
+        else:
+            messages.success(
+                request,
+                _("%(count)d devices are now registered to you.")
+                % {"count": handover.units.count()},
+            )
+            return redirect("devices:my_devices")
+    return render(request, "devices/handover_redeem.html", {"form": form})

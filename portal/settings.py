@@ -166,6 +166,20 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Device Registry <registry@ex
 
 # Domain settings
 WARRANTY_MONTHS = env_int("WARRANTY_MONTHS", 24)
+HANDOVER_CODE_HOURS = env_int("HANDOVER_CODE_HOURS", 48)
+TRANSFER_REQUEST_DAYS = env_int("TRANSFER_REQUEST_DAYS", 14)
+# Proxies in front of the app whose X-Forwarded-For entries are trusted (0: none).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Failed code look-ups allowed per window, per account and per client address.
+LOOKUP_FAILURES_PER_ACCOUNT = env_int("LOOKUP_FAILURES_PER_ACCOUNT", 10)
+LOOKUP_FAILURES_PER_ADDRESS = env_int("LOOKUP_FAILURES_PER_ADDRESS", 30)
+LOOKUP_WINDOW_MINUTES = env_int("LOOKUP_WINDOW_MINUTES", 15)
+
+LOGIN_URL = "accounts:sign_in"
+LOGIN_REDIRECT_URL = "devices:my_devices"
+LOGOUT_REDIRECT_URL = "home"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from devices import views as device_views
+
 urlpatterns = [
+    path("", device_views.home, name="home"),
+    path("account/", include("accounts.urls")),
+    path("devices/", include("devices.urls")),
     path("admin/", admin.site.urls),
-    path("", include("devices.urls")),
 ]

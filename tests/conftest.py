@@ -1,6 +1,7 @@
 """The cast of the tests: named actors and their devices."""
 
 import pytest
+from django.test import Client, TestCase
 
 from tests.factories import KitFactory, UnitFactory, UserFactory
 
@@ -23,3 +24,31 @@ def kit(db):
 @pytest.fixture
 def free_unit(db):
     return UnitFactory()
+
+
+class CommitAwareClient(Client):
+    """A test client whose requests run their after-commit callbacks (e-mail delivery), as
+    they would outside the test transaction."""
+
+    def request(self, **request):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(**request)
+
+
+@pytest.fixture
+def client():
+    return CommitAwareClient()
+
+
+@pytest.fixture
+def owner_client(owner):
+    client = CommitAwareClient()
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def stranger_client(stranger):
+    client = CommitAwareClient()
+    client.force_login(stranger)
+    return client

@@ -1,0 +1,107 @@
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+
+class SignUpForm(forms.Form):
+    """Validates only the input: whether the address has an account is never revealed."""
+
+    full_name = forms.CharField(label=_("Your name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") and cleaned.get("email"):
+            candidate = User(email=cleaned["email"], full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(cleaned["password"], candidate)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class SignInForm(auth_forms.AuthenticationForm):
+    username = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+    error_messages = {
+        "invalid_login": _("The e-mail address or the password is not right. Please try again."),
+        "inactive": _("The e-mail address or the password is not right. Please try again."),
+    }
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Also sends a set-password link to invited accounts (created by a store, no password)."""
+
+    def get_users(self, email):
+        return User.objects.filter(email__iexact=email, is_active=True)
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        # Through the outbox, in the account's language, like every other e-mail.
+        from accounts.emails import send_email
+        from accounts.services import set_password_url
+
+        user = context["user"]
+        send_email(
+            "password_reset",
+            to=user,
+            action_url=set_password_url(user),
+            action_label=_("Choose a new password"),
+        )
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    """Following an e-mailed link proves the address: mark it verified."""
+
+    def save(self, commit=True):
+        from django.utils import timezone
+
+        if self.user.email_verified_at is None:
+            self.user.email_verified_at = timezone.now()
+        return super().save(commit=commit)
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name", "language"]
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password, to confirm"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    error_messages = {"wrong_password": _("That is not your password.")}
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(
+                self.error_messages["wrong_password"], code="wrong_password"
+            )
+        return password

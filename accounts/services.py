@@ -1,0 +1,126 @@
+"""Account operations that send e-mail or touch ownership: one transaction each."""
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.tokens import default_token_generator
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from accounts.emails import send_email
+from accounts.models import User
+from accounts.tokens import email_verification_token
+
+
+def absolute_url(path):
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _uid(user):
+    return urlsafe_base64_encode(force_bytes(user.pk))
+
+
+def set_password_url(user):
+    """A one-time link to choose a password (password reset; invitations use it too)."""
+    return absolute_url(
+        reverse(
+            "accounts:password_reset_confirm",
+            kwargs={"uidb64": _uid(user), "token": default_token_generator.make_token(user)},
+        )
+    )
+
+
+def send_verification_email(user):
+    url = absolute_url(
+        reverse(
+            "accounts:verify_email",
+            kwargs={"uidb64": _uid(user), "token": email_verification_token.make_token(user)},
+        )
+    )
+    send_email("verify_email", to=user, action_url=url, action_label=_("Verify my e-mail"))
+
+
+@transaction.atomic
+def sign_up(*, full_name, email, password, language):
+    """Create an account and send the verification link; for a known address, e-mail it a
+    sign-in or set-password link instead. The caller answers the same either way."""
+    existing = User.objects.find_by_email(email)
+    if existing is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email, password, full_name=full_name, language=language
+                )
+        except IntegrityError:  # the same address signed up a moment ago
+            existing = User.objects.find_by_email(email)
+        else:
+            send_verification_email(user)
+            return user
+    make_password(password)  # same work as a new sign-up, so timing reveals nothing
+    if existing is None or not existing.is_active:
+        return None
+    if existing.has_usable_password():
+        send_email(
+            "sign_up_existing",
+            to=existing,
+            action_url=absolute_url(reverse("accounts:sign_in")),
+            action_label=_("Sign in"),
+            context={"reset_url": absolute_url(reverse("accounts:password_reset"))},
+        )
+    else:
+        send_email(
+            "sign_up_invited",
+            to=existing,
+            action_url=set_password_url(existing),
+            action_label=_("Choose a password"),
+        )
+    return None
+
+
+@transaction.atomic
+def verify_email(user):
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+    return user
+
+
+@transaction.atomic
+def delete_account(*, user, client_address=None):
+    """Release every unit (each audited), then deactivate and anonymise the account.
+
+    History rows keep pointing at the (anonymised) account; nothing is deleted.
+    """
+    from devices.models import AuditEvent, HandoverCode, Registration, TransferRequest
+    from devices.services import record_event, release_unit
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    for registration in Registration.objects.filter(account=user, ended_at__isnull=True):
+        release_unit(
+            unit=registration.unit,
+            actor=user,
+            owner=user,
+            end_reason=Registration.EndReason.ACCOUNT_DELETED,
+            client_address=client_address,
+        )
+    TransferRequest.objects.filter(requester=user, status="pending").update(
+        status=TransferRequest.Status.CANCELLED, decided_at=timezone.now()
+    )
+    HandoverCode.objects.filter(owner=user, used_at__isnull=True, cancelled_at__isnull=True).update(
+        cancelled_at=timezone.now()
+    )
+    record_event(
+        action=AuditEvent.Action.ACCOUNT_DELETED,
+        actor=user,
+        from_account=user,
+        client_address=client_address,
+    )
+    user.email = f"deleted-{user.pk}@invalid.invalid"
+    user.full_name = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save(update_fields=["email", "full_name", "is_active", "password"])
+    return user

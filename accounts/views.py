@@ -1,0 +1,113 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import export, forms, services
+from accounts.tokens import email_verification_token
+from portal.client_address import client_address
+
+
+def sign_up(request):
+    if request.user.is_authenticated:
+        return redirect("devices:my_devices")
+    form = forms.SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.sign_up(
+            full_name=form.cleaned_data["full_name"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password"],
+            language=get_language() or "cs",
+        )
+        # The same answer whether or not the address already has an account.
+        return redirect("accounts:sign_up_done")
+    return render(request, "accounts/sign_up.html", {"form": form})
+
+
+def sign_up_done(request):
+    return render(request, "accounts/sign_up_done.html")
+
+
+def verify_email(request, uidb64, token):
+    User = get_user_model()  # noqa: N806
+    try:
+        user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64)), is_active=True)
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is None or not email_verification_token.check_token(user, token):
+        return render(request, "accounts/verify_email_invalid.html", status=400)
+    services.verify_email(user)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, _("Your e-mail address is verified. You can register devices now."))
+    return redirect("devices:my_devices")
+
+
+@login_required
+@require_POST
+def resend_verification(request):
+    if not request.user.has_verified_email:
+        services.send_verification_email(request.user)
+    messages.info(request, _("We have sent you a new verification link."))
+    return redirect("devices:my_devices")
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "accounts/sign_in.html"
+    form_class = forms.SignInForm
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    form_class = forms.PasswordResetForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = forms.SetPasswordForm
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/form_page.html"
+    success_url = reverse_lazy("accounts:profile")
+    extra_context = {"title": _("Change password")}
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password has been changed."))
+        return super().form_valid(form)
+
+
+@login_required
+def profile(request):
+    form = forms.ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile has been saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+def delete_account(request):
+    form = forms.DeleteAccountForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.delete_account(user=request.user, client_address=client_address(request))
+        messages.success(request, _("Your account has been deleted and your devices released."))
+        return redirect("home")
+    return render(request, "accounts/delete_account.html", {"form": form})
+
+
+@login_required
+def download_data(request):
+    response = JsonResponse(export.account_data(request.user), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="my-device-registry-data.json"'
+    return response

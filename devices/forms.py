@@ -1,0 +1,110 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from devices import codes
+
+
+class CodeField(forms.CharField):
+    """A code input that scanners and phones handle well: no autocorrect, no capitalising."""
+
+    def __init__(self, *args, placeholder="", **kwargs):
+        kwargs.setdefault("max_length", 40)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.update(
+            {
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "class": "code",
+                "placeholder": placeholder,
+            }
+        )
+
+
+def _parse(parse, value, *args):
+    try:
+        return parse(value, *args)
+    except codes.CodeError as error:
+        raise forms.ValidationError(error.message, code=error.reason) from None
+
+
+class BoxCodeForm(forms.Form):
+    box_code = CodeField(
+        label=_("Box code"),
+        help_text=_("12 digits, printed on the box."),
+        placeholder="1234 5678 9012",
+    )
+
+    def clean_box_code(self):
+        return _parse(codes.parse_box_code, self.cleaned_data["box_code"])
+
+
+class UnitCodesForm(forms.Form):
+    holder_code = CodeField(
+        label=_("Holder code"),
+        required=False,
+        help_text=_("Starts with H, on the holder's label."),
+        placeholder="H 1234 5678 9012",
+    )
+    charger_code = CodeField(
+        label=_("Charger code"),
+        required=False,
+        help_text=_("Starts with C, on the charger's label."),
+        placeholder="C 1234 5678 9012",
+    )
+    error_messages = {"empty": _("Enter a holder code, a charger code or both.")}
+
+    def clean_holder_code(self):
+        value = self.cleaned_data["holder_code"]
+        return value and _parse(codes.parse_unit_code, value, codes.HOLDER)
+
+    def clean_charger_code(self):
+        value = self.cleaned_data["charger_code"]
+        return value and _parse(codes.parse_unit_code, value, codes.CHARGER)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("holder_code") and not cleaned.get("charger_code"):
+            raise forms.ValidationError(self.error_messages["empty"], code="empty")
+        return cleaned
+
+    @property
+    def unit_codes(self):
+        return [
+            c
+            for c in (self.cleaned_data.get("holder_code"), self.cleaned_data.get("charger_code"))
+            if c
+        ]
+
+
+class UnitCodeForm(forms.Form):
+    """One production code (transfer request)."""
+
+    code = forms.CharField(max_length=40, widget=forms.HiddenInput)
+
+    def clean_code(self):
+        return _parse(codes.parse_unit_code, self.cleaned_data["code"])
+
+
+class HandoverRedeemForm(forms.Form):
+    code = CodeField(
+        label=_("Handover code"),
+        placeholder="ABCDE-FGHJK",
+        help_text=_("The code the seller gave you."),
+    )
+
+
+class HandoverCreateForm(forms.Form):
+    units = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Devices to hand over"),
+        error_messages={"required": _("Choose at least one device.")},
+    )
+
+    def __init__(self, units_queryset, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = units_queryset
+        self.fields["units"].label_from_instance = lambda unit: (
+            f"{unit.get_kind_display()} {unit.formatted_code} ({unit.product_model})"
+        )
