@@ -94,6 +94,9 @@ class RateLimitCounter(models.Model):
         ]
         indexes = [models.Index(fields=["window_start"], name="accounts_ratelimit_window")]
 
+    def __str__(self):
+        return f"{self.key} @ {self.window_start:%H:%M}: {self.hits}"
+
 
 class OutgoingEmail(models.Model):
     """The e-mail outbox: written in the transaction of the change it reports, sent after

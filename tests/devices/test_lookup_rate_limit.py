@@ -1,0 +1,93 @@
+"""Failed look-ups are limited per account and per client address, across clients."""
+
+import pytest
+from django.urls import reverse
+
+from devices import codes
+from devices.models import Registration
+from tests.conftest import CommitAwareClient
+from tests.factories import KitFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def small_limits(settings):
+    settings.LOOKUP_FAILURES_PER_ACCOUNT = 3
+    settings.LOOKUP_FAILURES_PER_ADDRESS = 5
+
+
+def unknown_code(n):
+    return codes.make_box_code(88_000_000_000 + n)
+
+
+def client_for(user, address="198.51.100.7"):
+    client = CommitAwareClient(REMOTE_ADDR=address)
+    client.force_login(user)
+    return client
+
+
+def try_box(client, code):
+    return client.post(reverse("devices:add_by_box_code"), {"box_code": code}, follow=True)
+
+
+def test_past_the_account_limit_the_page_says_when_to_try_again(owner):
+    first, second = client_for(owner, "198.51.100.1"), client_for(owner, "198.51.100.2")
+    for n in range(2):
+        assert "We cannot find this code" in try_box(first, unknown_code(n)).text
+    assert "We cannot find this code" in try_box(second, unknown_code(2)).text
+    # Even a valid, free kit is not looked up now: the limit holds across both clients.
+    kit = KitFactory()
+    response = try_box(second, kit.box_code)
+    assert "Too many codes could not be registered. Please try again after" in response.text
+    assert response.status_code == 429
+    assert not Registration.objects.exists()
+
+
+def test_the_address_limit_holds_across_accounts():
+    for n, user in enumerate(UserFactory.create_batch(2)):
+        client = client_for(user)
+        for m in range(3 if n == 0 else 2):
+            try_box(client, unknown_code(10 * n + m))
+    blocked = try_box(client_for(UserFactory()), KitFactory().box_code)
+    assert "Too many codes could not be registered" in blocked.text
+
+
+def test_mistyped_codes_do_not_count(owner):
+    client = client_for(owner)
+    for _ in range(10):
+        try_box(client, "123456789010")  # wrong check digit: refused before any lookup
+    kit = KitFactory()
+    assert "Registered to your account" in try_box(client, kit.box_code).text
+
+
+def test_forwarded_for_is_ignored_without_trusted_proxies(owner, settings):
+    attacker = UserFactory()
+    for n in range(5):
+        client = client_for(attacker if n < 3 else UserFactory())
+        client.post(
+            reverse("devices:add_by_box_code"),
+            {"box_code": unknown_code(n)},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        )
+    # All five came from one REMOTE_ADDR, whatever the header claimed.
+    assert "Too many codes" in try_box(client_for(UserFactory()), KitFactory().box_code).text
+
+
+def test_with_one_trusted_proxy_the_forwarded_address_counts(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(5):
+        client = client_for(UserFactory(), address="10.0.0.1")  # the load balancer
+        client.post(
+            reverse("devices:add_by_box_code"),
+            {"box_code": unknown_code(n)},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        )
+    fresh = client_for(UserFactory(), address="10.0.0.1")
+    response = fresh.post(
+        reverse("devices:add_by_box_code"),
+        {"box_code": KitFactory().box_code},
+        HTTP_X_FORWARDED_FOR="203.0.113.99",
+        follow=True,
+    )
+    assert "Registered to your account" in response.text

@@ -1,0 +1,72 @@
+"""My devices: every unit the customer owns, holder and charger of a kit together."""
+
+import pytest
+from django.urls import reverse
+
+from devices.models import Registration
+from tests.factories import KitFactory, RegistrationFactory, StoreFactory, UnitFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def register_kit(kit, account, **kwargs):
+    for unit in kit.units.all():
+        RegistrationFactory(unit=unit, account=account, **kwargs)
+
+
+def test_the_account_menu_leads_to_my_devices(owner_client):
+    response = owner_client.get(reverse("home"))
+    assert 'id="account-menu"' in response.text
+    assert reverse("devices:my_devices") in response.text
+
+
+def test_it_lists_the_kits_units_together_with_how_they_were_registered(owner_client, owner):
+    kit = KitFactory()
+    register_kit(kit, owner)
+    store_kit = KitFactory()
+    register_kit(
+        store_kit,
+        owner,
+        source=Registration.Source.STORE_SALE,
+        store=StoreFactory(name="Trafika U Mostu"),
+    )
+    loose = UnitFactory()
+    RegistrationFactory(unit=loose, account=owner, source=Registration.Source.REPLACEMENT)
+    response = owner_client.get(reverse("devices:my_devices"))
+    kits = response.context["kits"]
+    assert [[r.unit.kind for r in group] for group in kits] == [
+        ["holder", "charger"],
+        ["holder", "charger"],
+        ["holder"],
+    ]
+    for unit in [*kit.units.all(), *store_kit.units.all(), loose]:
+        assert unit.formatted_code in response.text
+    assert "by you" in response.text
+    assert "by the store Trafika U Mostu" in response.text
+    assert "replacement" in response.text
+    assert kit.units.first().product_model.name in response.text
+
+
+def test_other_peoples_units_are_not_listed(owner_client, stranger):
+    unit = UnitFactory()
+    RegistrationFactory(unit=unit, account=stranger)
+    assert unit.formatted_code not in owner_client.get(reverse("devices:my_devices")).text
+
+
+def test_the_number_of_queries_does_not_grow_with_the_units(
+    owner_client, owner, django_assert_max_num_queries
+):
+    register_kit(KitFactory(), owner)
+    with django_assert_max_num_queries(12) as few:
+        owner_client.get(reverse("devices:my_devices"))
+    for _ in range(15):
+        register_kit(KitFactory(), owner)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = owner_client.get(reverse("devices:my_devices"))
+    assert len(response.context["kits"]) == 16
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client):
+    response = client.get(reverse("devices:my_devices"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:sign_in"))
