@@ -315,43 +315,46 @@ def _owned_locked_unit(unit, owner):
 
 
 @transaction.atomic
+def set_lost_or_stolen(*, unit, actor, flagged, owner=None, note="", client_address=None):
+    """Mark (or clear) a unit as lost or stolen; with ``owner``, only that owner's unit.
+
+    A flagged unit cannot be registered, transferred, handed over or swapped. The current
+    owner, if any, is e-mailed.
+    """
+    unit = _owned_locked_unit(unit, owner) if owner is not None else _lock_unit(unit)
+    if unit.lost_or_stolen != flagged:
+        unit.lost_or_stolen = flagged
+        unit.save(update_fields=["lost_or_stolen"])
+        registration = open_registration(unit)
+        current_owner = registration.account if registration else None
+        record_event(
+            action=AuditEvent.Action.FLAGGED_LOST if flagged else AuditEvent.Action.FLAG_CLEARED,
+            actor=actor,
+            unit=unit,
+            from_account=current_owner,
+            note=note,
+            client_address=client_address,
+        )
+        if current_owner is not None:
+            email = "unit_reported_lost" if flagged else "unit_found"
+            send_email(email, to=current_owner, context={"unit": unit})
+    if flagged:
+        HandoverCode.objects.filter(
+            units=unit, used_at__isnull=True, cancelled_at__isnull=True
+        ).update(cancelled_at=timezone.now())
+    return unit
+
+
 def report_lost(*, unit, owner, client_address=None):
-    unit = _owned_locked_unit(unit, owner)
-    if not unit.lost_or_stolen:
-        unit.lost_or_stolen = True
-        unit.save(update_fields=["lost_or_stolen"])
-        record_event(
-            action=AuditEvent.Action.FLAGGED_LOST,
-            actor=owner,
-            unit=unit,
-            from_account=owner,
-            client_address=client_address,
-        )
-        send_email("unit_reported_lost", to=owner, context={"unit": unit})
-    # A lost unit cannot be handed over.
-    for handover in HandoverCode.objects.filter(
-        owner=owner, units=unit, used_at__isnull=True, cancelled_at__isnull=True
-    ):
-        handover.cancelled_at = timezone.now()
-        handover.save(update_fields=["cancelled_at"])
-    return unit
+    return set_lost_or_stolen(
+        unit=unit, actor=owner, owner=owner, flagged=True, client_address=client_address
+    )
 
 
-@transaction.atomic
 def clear_lost_report(*, unit, owner, client_address=None):
-    unit = _owned_locked_unit(unit, owner)
-    if unit.lost_or_stolen:
-        unit.lost_or_stolen = False
-        unit.save(update_fields=["lost_or_stolen"])
-        record_event(
-            action=AuditEvent.Action.FLAG_CLEARED,
-            actor=owner,
-            unit=unit,
-            from_account=owner,
-            client_address=client_address,
-        )
-        send_email("unit_found", to=owner, context={"unit": unit})
-    return unit
+    return set_lost_or_stolen(
+        unit=unit, actor=owner, owner=owner, flagged=False, client_address=client_address
+    )
 
 
 # --- Transfer requests ----------------------------------------------------------------------
