@@ -1,9 +1,11 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.signals import password_set_by_link
 
 
 class SignUpForm(forms.Form):
@@ -73,11 +75,11 @@ class SetPasswordForm(auth_forms.SetPasswordForm):
     """Following an e-mailed link proves the address: mark it verified."""
 
     def save(self, commit=True):
-        from django.utils import timezone
-
         if self.user.email_verified_at is None:
             self.user.email_verified_at = timezone.now()
-        return super().save(commit=commit)
+        user = super().save(commit=commit)
+        password_set_by_link.send(sender=type(self), user=user)
+        return user
 
 
 class ProfileForm(forms.ModelForm):

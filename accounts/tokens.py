@@ -1,4 +1,7 @@
+from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core import signing
+from django.utils.crypto import salted_hmac
 
 
 class EmailVerificationTokenGenerator(PasswordResetTokenGenerator):
@@ -11,3 +14,32 @@ class EmailVerificationTokenGenerator(PasswordResetTokenGenerator):
 
 
 email_verification_token = EmailVerificationTokenGenerator()
+
+
+# Invitation links (accounts a store created): valid INVITATION_DAYS, spent once a password
+# is chosen, because the password hash is part of what is signed.
+INVITATION_SALT = "accounts.tokens.invitation"
+
+
+def _password_fingerprint(user):
+    return salted_hmac(INVITATION_SALT, user.password).hexdigest()[:16]
+
+
+def make_invitation_token(user):
+    return signing.dumps([user.pk, _password_fingerprint(user)], salt=INVITATION_SALT)
+
+
+def user_for_invitation_token(token):
+    """The invited account the token was made for, or None (forged, expired or spent)."""
+    from accounts.models import User
+
+    try:
+        pk, fingerprint = signing.loads(
+            token, salt=INVITATION_SALT, max_age=settings.INVITATION_DAYS * 24 * 3600
+        )
+        user = User.objects.get(pk=pk, is_active=True)
+    except (signing.BadSignature, ValueError, TypeError, User.DoesNotExist):
+        return None
+    if user.has_usable_password() or _password_fingerprint(user) != fingerprint:
+        return None
+    return user

@@ -10,6 +10,7 @@ urlpatterns = [
     path("sign-up/done/", views.sign_up_done, name="sign_up_done"),
     path("verify/<uidb64>/<token>/", views.verify_email, name="verify_email"),
     path("verify/resend/", views.resend_verification, name="resend_verification"),
+    path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("sign-in/", views.SignInView.as_view(), name="sign_in"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign_out"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),

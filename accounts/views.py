@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import export, forms, services
-from accounts.tokens import email_verification_token
+from accounts.tokens import email_verification_token, user_for_invitation_token
 from portal.client_address import client_address
 
 
@@ -111,3 +111,17 @@ def download_data(request):
     response = JsonResponse(export.account_data(request.user), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = 'attachment; filename="my-device-registry-data.json"'
     return response
+
+
+def accept_invitation(request, token):
+    """A store created this account at the counter: the customer chooses a password."""
+    user = user_for_invitation_token(token)
+    if user is None:
+        return render(request, "accounts/invitation_invalid.html", status=400)
+    form = forms.SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! Your password is saved; here are your devices."))
+        return redirect("devices:my_devices")
+    return render(request, "accounts/accept_invitation.html", {"form": form, "invited": user})

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class ClaimsConfig(AppConfig):
     name = "claims"
     verbose_name = _("Stores and claims")
+
+    def ready(self):
+        from accounts.signals import password_set_by_link
+        from claims import services
+
+        def accept_invitations(sender, user, **kwargs):
+            services.mark_invitations_accepted(user)
+
+        password_set_by_link.connect(
+            accept_invitations, weak=False, dispatch_uid="claims.accept_invitations"
+        )

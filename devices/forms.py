@@ -21,7 +21,8 @@ class CodeField(forms.CharField):
         )
 
 
-def _parse(parse, value, *args):
+def parse_code(parse, value, *args):
+    """Run a devices.codes parser; its CodeError becomes a form error with the same reason."""
     try:
         return parse(value, *args)
     except codes.CodeError as error:
@@ -36,7 +37,7 @@ class BoxCodeForm(forms.Form):
     )
 
     def clean_box_code(self):
-        return _parse(codes.parse_box_code, self.cleaned_data["box_code"])
+        return parse_code(codes.parse_box_code, self.cleaned_data["box_code"])
 
 
 class UnitCodesForm(forms.Form):
@@ -56,11 +57,11 @@ class UnitCodesForm(forms.Form):
 
     def clean_holder_code(self):
         value = self.cleaned_data["holder_code"]
-        return value and _parse(codes.parse_unit_code, value, codes.HOLDER)
+        return value and parse_code(codes.parse_unit_code, value, codes.HOLDER)
 
     def clean_charger_code(self):
         value = self.cleaned_data["charger_code"]
-        return value and _parse(codes.parse_unit_code, value, codes.CHARGER)
+        return value and parse_code(codes.parse_unit_code, value, codes.CHARGER)
 
     def clean(self):
         cleaned = super().clean()
@@ -83,7 +84,7 @@ class UnitCodeForm(forms.Form):
     code = forms.CharField(max_length=40, widget=forms.HiddenInput)
 
     def clean_code(self):
-        return _parse(codes.parse_unit_code, self.cleaned_data["code"])
+        return parse_code(codes.parse_unit_code, self.cleaned_data["code"])
 
 
 class HandoverRedeemForm(forms.Form):

@@ -253,6 +253,10 @@ class AuditEvent(models.Model):
         HANDOVER_CREATED = "handover_created", _("handover code created")
         HANDOVER_CANCELLED = "handover_cancelled", _("handover code cancelled")
         CASE_OPENED = "case_opened", _("case opened")
+        REPLACED = "replaced", _("swapped in a complaint")
+        CUSTOMER_LOOKED_UP = "customer_looked_up", _("customer looked up at a counter")
+        INVITATION_CORRECTED = "invitation_corrected", _("invitation address corrected")
+        INVITATION_CANCELLED = "invitation_cancelled", _("invitation cancelled")
         ACCOUNT_DELETED = "account_deleted", _("account deleted")
         IMPORTED = "imported", _("catalogue imported")
 

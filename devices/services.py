@@ -70,7 +70,7 @@ def open_registration(unit):
     )
 
 
-def _lock_unit(unit):
+def lock_unit(unit):
     # Every ownership change of a unit takes its row lock first, so changes of one unit run
     # one after the other; the partial unique index is the backstop if anything skips this.
     return Unit.objects.select_for_update().get(pk=unit.pk)
@@ -101,7 +101,7 @@ def register_unit(
     The warranty starts at the first registration; ``warranty_start`` lets a replacement
     inherit the start of the unit it replaces.
     """
-    unit = _lock_unit(unit)
+    unit = lock_unit(unit)
     check_registrable(unit, account)
     try:
         with transaction.atomic():
@@ -131,13 +131,13 @@ def release_unit(
     *, unit, actor, end_reason, owner=None, note="", verification_method="", client_address=None
 ):
     """End the open registration of ``unit``; with ``owner``, only if that account owns it."""
-    unit = _lock_unit(unit)
+    unit = lock_unit(unit)
     registration = open_registration(unit)
     if owner is not None and (registration is None or registration.account_id != owner.pk):
         raise RegistryError("not_yours", _("This device is not registered to you."))
     if registration is None:
         raise RegistryError("not_registered", _("This device is not registered to anyone."))
-    _end(registration, end_reason)
+    end_registration(registration, end_reason)
     record_event(
         action=AuditEvent.Action.RELEASED,
         actor=actor,
@@ -150,7 +150,7 @@ def release_unit(
     return registration
 
 
-def _end(registration, end_reason):
+def end_registration(registration, end_reason):
     registration.ended_at = timezone.now()
     registration.end_reason = end_reason
     registration.save(update_fields=["ended_at", "end_reason"])
@@ -162,10 +162,19 @@ def _end(registration, end_reason):
 
 @transaction.atomic
 def transfer_unit(
-    *, unit, from_account, to_account, actor, source, end_reason, note="", client_address=None
+    *,
+    unit,
+    from_account,
+    to_account,
+    actor,
+    source,
+    end_reason,
+    note="",
+    store=None,
+    client_address=None,
 ):
     """Move a unit from its owner to another account in one step: it is never free between."""
-    unit = _lock_unit(unit)
+    unit = lock_unit(unit)
     registration = open_registration(unit)
     if registration is None or registration.account_id != from_account.pk:
         raise RegistryError(
@@ -178,9 +187,9 @@ def transfer_unit(
         )
     if to_account.pk == from_account.pk:
         raise RegistryError("already_yours", _("This device is already registered to you."))
-    _end(registration, end_reason)
+    end_registration(registration, end_reason)
     new_registration = Registration.objects.create(
-        unit=unit, account=to_account, source=source, registered_by=actor
+        unit=unit, account=to_account, source=source, store=store, registered_by=actor
     )
     record_event(
         action=AuditEvent.Action.TRANSFERRED,
@@ -307,7 +316,7 @@ def remove_unit(*, unit, owner, client_address=None):
 
 
 def _owned_locked_unit(unit, owner):
-    unit = _lock_unit(unit)
+    unit = lock_unit(unit)
     registration = open_registration(unit)
     if registration is None or registration.account_id != owner.pk:
         raise RegistryError("not_yours", _("This device is not registered to you."))
@@ -321,7 +330,7 @@ def set_lost_or_stolen(*, unit, actor, flagged, owner=None, note="", client_addr
     A flagged unit cannot be registered, transferred, handed over or swapped. The current
     owner, if any, is e-mailed.
     """
-    unit = _owned_locked_unit(unit, owner) if owner is not None else _lock_unit(unit)
+    unit = _owned_locked_unit(unit, owner) if owner is not None else lock_unit(unit)
     if unit.lost_or_stolen != flagged:
         unit.lost_or_stolen = flagged
         unit.save(update_fields=["lost_or_stolen"])
@@ -365,7 +374,7 @@ MAX_PENDING_REQUESTS_PER_REQUESTER = 5
 @transaction.atomic
 def request_transfer(*, unit, requester, client_address=None):
     """Ask the (unnamed) owner of ``unit`` to release it to ``requester``."""
-    unit = _lock_unit(unit)
+    unit = lock_unit(unit)
     registration = open_registration(unit)
     if unit.lost_or_stolen or unit.status != Unit.Status.IN_SERVICE:
         raise RegistryError(

@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from claims.models import Claim
 from devices import forms, lookups, services
 from devices.models import HandoverCode, Registration, TransferRequest, Unit
 from devices.services import RegistryError
@@ -58,12 +59,30 @@ def _current_registration(unit, user):
 @login_required
 def my_devices(request):
     user = request.user
-    registrations = (
-        Registration.objects.filter(account=user, ended_at__isnull=True)
-        .select_related("unit__product_model", "unit__kit", "store")
-        .order_by("unit__kit_id", "-unit__kind", "unit_id")
+    registrations = Registration.objects.filter(account=user, ended_at__isnull=True).select_related(
+        "unit__product_model", "unit__kit", "store"
     )
-    kits = [list(group) for _kit, group in groupby(registrations, key=lambda r: r.unit.kit_id)]
+    registrations = list(registrations)
+    # A replacement (loose stock) stands where the unit it replaced stood: in that kit.
+    slot_of = dict(
+        Claim.objects.filter(
+            replacement_unit__in=[r.unit_id for r in registrations], kit__isnull=False
+        ).values_list("replacement_unit_id", "kit_id")
+    )
+    for registration in registrations:
+        registration.slot_kit_id = registration.unit.kit_id or slot_of.get(registration.unit_id)
+    registrations.sort(
+        key=lambda r: (
+            r.slot_kit_id is None,
+            r.slot_kit_id or 0,
+            r.unit.kind != "holder",
+            r.unit_id,
+        )
+    )
+    kits = [
+        list(group)
+        for _kit, group in groupby(registrations, key=lambda r: r.slot_kit_id or -r.unit_id)
+    ]
     context = {
         "kits": kits,
         "incoming_requests": TransferRequest.objects.filter(owner=user, status="pending")
@@ -153,6 +172,9 @@ def add_by_unit_codes(request):
 @login_required
 def unit_detail(request, pk):
     unit = _owned_unit(request, pk)
+    replaced = (
+        Claim.objects.filter(replacement_unit=unit).select_related("faulty_unit", "store").first()
+    )
     history = (
         unit.registrations.filter(account=request.user)
         .select_related("store")
@@ -165,6 +187,7 @@ def unit_detail(request, pk):
             "unit": unit,
             "registration": _current_registration(unit, request.user),
             "history": history,
+            "replaced": replaced,
         },
     )
 

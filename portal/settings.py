@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "claims.context_processors.counter",
             ],
         },
     },
@@ -168,6 +169,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Device Registry <registry@ex
 WARRANTY_MONTHS = env_int("WARRANTY_MONTHS", 24)
 HANDOVER_CODE_HOURS = env_int("HANDOVER_CODE_HOURS", 48)
 TRANSFER_REQUEST_DAYS = env_int("TRANSFER_REQUEST_DAYS", 14)
+# Invitations (accounts a store creates for customers): link validity, then the store fixes it.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+# Customer look-ups by e-mail at the counter, per staff member and hour.
+COUNTER_CUSTOMER_LOOKUPS_PER_HOUR = env_int("COUNTER_CUSTOMER_LOOKUPS_PER_HOUR", 30)
 # Proxies in front of the app whose X-Forwarded-For entries are trusted (0: none).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # Failed code look-ups allowed per window, per account and per client address.

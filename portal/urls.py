@@ -7,5 +7,6 @@ urlpatterns = [
     path("", device_views.home, name="home"),
     path("account/", include("accounts.urls")),
     path("devices/", include("devices.urls")),
+    path("counter/", include("claims.urls")),
     path("admin/", admin.site.urls),
 ]

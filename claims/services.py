@@ -1,0 +1,417 @@
+"""What store staff do at the counter: sales, invitations, complaint replacements.
+
+Like ``devices.services``, each function is one transaction that checks the rules under the
+units' row locks, writes the audit events and raises ``RegistryError`` with a message for
+the counter when a rule says no. Ownership itself changes through ``devices.services``.
+"""
+
+import datetime
+import difflib
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.emails import send_email
+from accounts.models import User
+from accounts.ratelimit import Limit
+from accounts.tokens import make_invitation_token
+from claims.models import Claim, Invitation
+from devices.models import AuditEvent, Registration, Unit
+from devices.services import (
+    RegistryError,
+    end_registration,
+    open_registration,
+    record_event,
+    register_codes,
+    register_unit,
+    release_unit,
+    transfer_unit,
+)
+
+# Domains our customers use most; a near miss is probably a typo (gmial.com → gmail.com).
+COMMON_EMAIL_DOMAINS = [
+    "gmail.com",
+    "seznam.cz",
+    "email.cz",
+    "centrum.cz",
+    "post.cz",
+    "atlas.cz",
+    "volny.cz",
+    "tiscali.cz",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "icloud.com",
+    "yahoo.com",
+    "outlook.cz",
+    "gmx.com",
+    "proton.me",
+    "protonmail.com",
+]
+
+
+def suggest_email_correction(email):
+    """``jan@gmail.com`` for ``jan@gmial.com``; None when the domain looks right."""
+    local, _at, domain = email.rpartition("@")
+    domain = domain.lower()
+    if not local or domain in COMMON_EMAIL_DOMAINS:
+        return None
+    close = difflib.get_close_matches(domain, COMMON_EMAIL_DOMAINS, n=1, cutoff=0.8)
+    return f"{local}@{close[0]}" if close else None
+
+
+def _absolute(path):
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def send_invitation(invitation):
+    url = _absolute(
+        reverse("accounts:accept_invitation", args=[make_invitation_token(invitation.account)])
+    )
+    send_email(
+        "invitation",
+        to=invitation.account,
+        context={"store": invitation.store, "days": settings.INVITATION_DAYS},
+        action_url=url,
+        action_label=_("Choose a password"),
+    )
+
+
+def find_or_invite_customer(*, email, store, staff, full_name=""):
+    """The account for ``email``; a new invited account (e-mailed a link) when there is none."""
+    existing = User.objects.find_by_email(email)
+    if existing is not None:
+        return existing, None
+    try:
+        with transaction.atomic():
+            customer = User.objects.create_user(email, None, full_name=full_name)
+    except IntegrityError:  # created a moment ago by another request
+        return User.objects.find_by_email(email), None
+    invitation = Invitation.objects.create(account=customer, store=store, invited_by=staff)
+    send_invitation(invitation)
+    return customer, invitation
+
+
+@transaction.atomic
+def register_sale(
+    *, store, staff, email, full_name="", box_code=None, unit_codes=(), client_address=None
+):
+    """Register sold units to the customer's e-mail; returns (customer, outcomes).
+
+    When nothing could be registered, nothing is kept (no invited account, no e-mail).
+    """
+    customer, _invitation = find_or_invite_customer(
+        email=email, store=store, staff=staff, full_name=full_name
+    )
+    outcomes = register_codes(
+        account=customer,
+        actor=staff,
+        source=Registration.Source.STORE_SALE,
+        store=store,
+        box_code=box_code,
+        unit_codes=unit_codes,
+        client_address=client_address,
+    )
+    if not any(outcome.ok for outcome in outcomes):
+        transaction.set_rollback(True)
+    return customer, outcomes
+
+
+def stale_invitations(store):
+    """Invitations of ``store`` not accepted within INVITATION_DAYS: the address may be wrong."""
+    cutoff = timezone.now() - datetime.timedelta(days=settings.INVITATION_DAYS)
+    return (
+        Invitation.objects.filter(
+            store=store, accepted_at__isnull=True, closed_at__isnull=True, created_at__lt=cutoff
+        )
+        .select_related("account", "invited_by")
+        .order_by("created_at")
+    )
+
+
+def _lock_open_invitation(invitation, store):
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("account")
+        .get(pk=invitation.pk, store=store)
+    )
+    if not invitation.is_open:
+        raise RegistryError("invitation_closed", _("This invitation is already closed."))
+    return invitation
+
+
+def _open_registrations(account):
+    return Registration.objects.filter(account=account, ended_at__isnull=True).select_related(
+        "unit"
+    )
+
+
+@transaction.atomic
+def resend_invitation(*, invitation, store):
+    invitation = _lock_open_invitation(invitation, store)
+    invitation.last_sent_at = timezone.now()
+    invitation.save(update_fields=["last_sent_at"])
+    send_invitation(invitation)
+    return invitation
+
+
+@transaction.atomic
+def correct_invitation(*, invitation, store, staff, new_email, client_address=None):
+    """The address was mistyped: move the units to the corrected (invited) account."""
+    invitation = _lock_open_invitation(invitation, store)
+    old_account = invitation.account
+    new_account, _new_invitation = find_or_invite_customer(
+        email=new_email, store=store, staff=staff
+    )
+    if new_account.pk == old_account.pk:
+        raise RegistryError("same_address", _("That is the same address."))
+    for registration in _open_registrations(old_account):
+        transfer_unit(
+            unit=registration.unit,
+            from_account=old_account,
+            to_account=new_account,
+            actor=staff,
+            source=Registration.Source.STORE_SALE,
+            store=store,
+            end_reason=Registration.EndReason.INVITATION_CORRECTED,
+            note="invitation address corrected",
+            client_address=client_address,
+        )
+    invitation.closed_at = timezone.now()
+    invitation.closed_reason = "corrected"
+    invitation.save(update_fields=["closed_at", "closed_reason"])
+    record_event(
+        action=AuditEvent.Action.INVITATION_CORRECTED,
+        actor=staff,
+        from_account=old_account,
+        to_account=new_account,
+        client_address=client_address,
+    )
+    return new_account
+
+
+@transaction.atomic
+def cancel_invitation(*, invitation, store, staff, client_address=None):
+    """Nobody claims the invitation: release its units so they can be registered again."""
+    invitation = _lock_open_invitation(invitation, store)
+    for registration in _open_registrations(invitation.account):
+        release_unit(
+            unit=registration.unit,
+            actor=staff,
+            owner=invitation.account,
+            end_reason=Registration.EndReason.INVITATION_CANCELLED,
+            note="invitation cancelled by the store",
+            client_address=client_address,
+        )
+    invitation.closed_at = timezone.now()
+    invitation.closed_reason = "cancelled"
+    invitation.save(update_fields=["closed_at", "closed_reason"])
+    record_event(
+        action=AuditEvent.Action.INVITATION_CANCELLED,
+        actor=staff,
+        from_account=invitation.account,
+        client_address=client_address,
+    )
+    return invitation
+
+
+def mark_invitations_accepted(user):
+    Invitation.objects.filter(account=user, accepted_at__isnull=True).update(
+        accepted_at=timezone.now()
+    )
+
+
+# --- Customer look-up by e-mail -------------------------------------------------------------
+
+
+def _lookup_limit():
+    return Limit(
+        "counter-customer-lookup",
+        settings.COUNTER_CUSTOMER_LOOKUPS_PER_HOUR,
+        datetime.timedelta(hours=1),
+    )
+
+
+@transaction.atomic
+def look_up_customer(*, store, staff, email, client_address=None):
+    """The customer's units in service, for a swap started from their e-mail (audited and
+    rate-limited per staff member). Returns (customer or None, units)."""
+    limit = _lookup_limit()
+    if limit.hit(str(staff.pk)) > limit.limit:
+        raise RegistryError(
+            "too_many_lookups",
+            _("Too many customer look-ups. Start from the faulty unit's code, or try again later."),
+        )
+    customer = User.objects.find_by_email(email)
+    record_event(
+        action=AuditEvent.Action.CUSTOMER_LOOKED_UP,
+        actor=staff,
+        to_account=customer,
+        note=f"store {store.pk}: {'found' if customer else 'no account'}",
+        client_address=client_address,
+    )
+    if customer is None:
+        return None, []
+    units = list(
+        Unit.objects.filter(registrations__account=customer, registrations__ended_at__isnull=True)
+        .select_related("product_model", "kit")
+        .order_by("kit_id", "-kind")
+    )
+    return customer, units
+
+
+# --- Complaint replacement ------------------------------------------------------------------
+
+
+def check_faulty_unit(unit, customer_email):
+    """Why ``unit`` cannot be swapped for this customer (RegistryError), or its owner."""
+    if unit.status == Unit.Status.RETURNED_DEFECTIVE:
+        raise RegistryError(
+            "already_returned", _("This unit has already been returned in a complaint.")
+        )
+    if unit.status != Unit.Status.IN_SERVICE:
+        raise RegistryError("not_in_service", _("This unit is retired and cannot be swapped."))
+    if unit.lost_or_stolen:
+        raise RegistryError(
+            "flagged",
+            _(
+                "This unit is reported lost or stolen and cannot be swapped. The customer should "
+                "contact customer support."
+            ),
+        )
+    registration = open_registration(unit)
+    if registration is not None and registration.account.email.lower() != customer_email.lower():
+        raise RegistryError(
+            "registered_elsewhere",
+            _(
+                "This unit is registered to another account, not to this e-mail. The customer "
+                "can ask the owner to release it in the portal, or contact customer support."
+            ),
+        )
+    return registration.account if registration else None
+
+
+def check_replacement_unit(replacement, faulty):
+    if replacement.pk == faulty.pk:
+        raise RegistryError("same_unit", _("Scan a different unit as the replacement."))
+    if replacement.kind != faulty.kind:
+        raise RegistryError(
+            "wrong_kind",
+            _("The replacement must be a %(kind)s, like the faulty unit.")
+            % {"kind": faulty.get_kind_display()},
+        )
+    if replacement.status != Unit.Status.IN_SERVICE:
+        raise RegistryError(
+            "replacement_returned",
+            _("This replacement has been returned or retired: take another."),
+        )
+    if replacement.lost_or_stolen:
+        raise RegistryError(
+            "replacement_flagged", _("This replacement is reported lost or stolen: take another.")
+        )
+    if open_registration(replacement) is not None:
+        raise RegistryError(
+            "replacement_registered",
+            _("This replacement is already registered to an account: take another."),
+        )
+
+
+def is_out_of_warranty(unit, today=None):
+    until = unit.warranty_until
+    return until is not None and until < (today or timezone.localdate())
+
+
+@transaction.atomic
+def replace_unit(
+    *,
+    store,
+    staff,
+    faulty_unit,
+    replacement_unit,
+    customer_email,
+    reason,
+    note="",
+    accept_out_of_warranty=False,
+    client_address=None,
+):
+    """Swap a faulty unit for a replacement in one transaction and e-mail the receipt.
+
+    A faulty unit nobody owns is first registered to the customer's e-mail (an invited
+    account if new); the replacement inherits the faulty unit's warranty start.
+    """
+    # Both rows locked in one consistent order, so two counters never deadlock.
+    locked = {
+        u.pk: u
+        for u in Unit.objects.select_for_update()
+        .filter(pk__in=[faulty_unit.pk, replacement_unit.pk])
+        .order_by("pk")
+    }
+    faulty, replacement = locked[faulty_unit.pk], locked[replacement_unit.pk]
+    customer = check_faulty_unit(faulty, customer_email)
+    check_replacement_unit(replacement, faulty)
+    out_of_warranty = is_out_of_warranty(faulty)
+    if out_of_warranty and not (accept_out_of_warranty and note.strip()):
+        raise RegistryError(
+            "out_of_warranty",
+            _(
+                "This unit's warranty ended on %(date)s. To swap it anyway, confirm and write a "
+                "note."
+            )
+            % {"date": faulty.warranty_until},
+        )
+    if customer is None:
+        customer, _invitation = find_or_invite_customer(
+            email=customer_email, store=store, staff=staff
+        )
+        register_unit(
+            unit=faulty,
+            account=customer,
+            actor=staff,
+            source=Registration.Source.STORE_SALE,
+            store=store,
+            client_address=client_address,
+            note="registered at a complaint",
+        )
+        faulty.refresh_from_db(fields=["warranty_start"])
+
+    end_registration(open_registration(faulty), Registration.EndReason.REPLACED)
+    faulty.status = Unit.Status.RETURNED_DEFECTIVE
+    faulty.save(update_fields=["status"])
+    record_event(
+        action=AuditEvent.Action.REPLACED,
+        actor=staff,
+        unit=faulty,
+        from_account=customer,
+        note=f"{reason}: {note}".strip(": "),
+        client_address=client_address,
+    )
+    register_unit(
+        unit=replacement,
+        account=customer,
+        actor=staff,
+        source=Registration.Source.REPLACEMENT,
+        store=store,
+        warranty_start=faulty.warranty_start,
+        client_address=client_address,
+        note=f"replaces {faulty.production_code}",
+    )
+    slot_kit_id = faulty.kit_id or (
+        Claim.objects.filter(replacement_unit=faulty).values_list("kit_id", flat=True).first()
+    )
+    claim = Claim.objects.create(
+        customer=customer,
+        store=store,
+        staff=staff,
+        faulty_unit=faulty,
+        replacement_unit=replacement,
+        kit_id=slot_kit_id,
+        reason=reason,
+        note=note.strip(),
+        out_of_warranty=out_of_warranty,
+    )
+    replacement.refresh_from_db(fields=["warranty_start"])
+    send_email("claim_receipt", to=customer, context={"claim": claim})
+    return claim
