@@ -22,7 +22,7 @@ INVITATION_SALT = "accounts.tokens.invitation"
 
 
 def _password_fingerprint(user):
-    return salted_hmac(INVITATION_SALT, user.password).hexdigest()[:16]
+    return salted_hmac(INVITATION_SALT, user.password, algorithm="sha256").hexdigest()[:16]
 
 
 def make_invitation_token(user):

@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
-from claims.models import Store, StoreMembership
+from claims.models import Claim, Store, StoreMembership
 from devices import codes
 from devices.models import AuditEvent, Kit, ProductModel, Registration, Unit
 
@@ -99,3 +99,15 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
     action = AuditEvent.Action.REGISTERED
     actor = factory.SubFactory(UserFactory)
     unit = factory.SubFactory(UnitFactory)
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Claim
+
+    customer = factory.SubFactory(UserFactory)
+    store = factory.SubFactory(StoreFactory)
+    staff = factory.SubFactory(UserFactory)
+    faulty_unit = factory.SubFactory(UnitFactory, status=Unit.Status.RETURNED_DEFECTIVE)
+    replacement_unit = factory.SubFactory(UnitFactory)
+    reason = Claim.Reason.DOES_NOT_HEAT

@@ -55,11 +55,12 @@ def page(browser, live_server):
 def emailed_link():
     """The path of the last link e-mailed to an address (the site URL differs in tests)."""
 
-    def find(address):
+    def find(address, containing=""):
         for message in reversed(mail.outbox):
-            if address in message.to:
-                url = re.search(r"https?://\S+", message.body).group(0)
-                return re.sub(r"^https?://[^/]+", "", url)
-        raise AssertionError(f"no e-mail to {address}")
+            urls = re.findall(r"https?://\S+", message.body)
+            urls = [url for url in urls if containing in url]
+            if address in message.to and urls:
+                return re.sub(r"^https?://[^/]+", "", urls[0])
+        raise AssertionError(f"no e-mail to {address} with a link containing {containing!r}")
 
     return find
