@@ -4,6 +4,18 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from devices.admin import ReadOnlyInline
+from devices.models import Registration
+from portal.paginators import EstimatedCountPaginator
+
+
+class AccountRegistrationInline(ReadOnlyInline):
+    model = Registration
+    fk_name = "account"
+    fields = ["unit", "source", "store", "started_at", "ended_at", "end_reason"]
+    readonly_fields = fields
+    ordering = ["-started_at"]
+    verbose_name_plural = _("registrations (current and past)")
 
 
 class AccountCreationForm(AdminUserCreationForm):
@@ -20,6 +32,9 @@ class AccountChangeForm(UserChangeForm):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    def has_delete_permission(self, request, obj=None):
+        return False  # accounts are deactivated and anonymised, never deleted (history)
+
     add_form = AccountCreationForm
     form = AccountChangeForm
     ordering = ["email"]
@@ -32,7 +47,12 @@ class UserAdmin(BaseUserAdmin):
         "date_joined",
     ]
     list_filter = ["is_active", "is_staff", "is_superuser", "groups"]
-    search_fields = ["email", "full_name"]
+    # Exact, case-insensitive: served by the UPPER(email) unique index on any number of rows.
+    search_fields = ["=email"]
+    search_help_text = _("The exact e-mail address, in any letter case.")
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    inlines = [AccountRegistrationInline]
     readonly_fields = ["date_joined", "last_login"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),

@@ -1,33 +1,200 @@
-from django.contrib import admin
+"""Stores, staff and claims in the support centre. Supervisors manage stores and staff;
+claims are read, filtered and exported, never edited or deleted."""
 
-from claims.models import Store, StoreMembership
+import csv
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from claims import services
+from claims.models import Claim, Invitation, Store, StoreMembership
+from devices.admin import ReadOnlyAdmin, RegistryAdmin
+
+
+class StaffInvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail of the new staff member"))
 
 
 class StoreMembershipInline(admin.TabularInline):
     model = StoreMembership
     raw_id_fields = ["user"]
+    fields = ["user", "is_active", "created_at"]
+    readonly_fields = ["created_at"]
     extra = 0
     can_delete = False
 
 
 @admin.register(Store)
-class StoreAdmin(admin.ModelAdmin):
+class StoreAdmin(RegistryAdmin):
     list_display = ["name", "kind", "is_active", "created_at"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "address"]
     inlines = [StoreMembershipInline]
+    change_form_template = "admin/claims/store/change_form.html"
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/invite-staff/",
+                view(self.invite_staff_view),
+                name="claims_store_invite_staff",
+            ),
+            *super().get_urls(),
+        ]
+
+    def invite_staff_view(self, request, pk):
+        if not request.user.has_perm("claims.add_storemembership"):
+            raise PermissionDenied
+        store = get_object_or_404(Store, pk=pk)
+        form = StaffInvitationForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            user, invited = services.add_store_staff(store=store, email=form.cleaned_data["email"])
+            self.log_change(request, store, f"staff added: {user.email}")
+            messages.success(
+                request,
+                _("%(email)s now serves at %(store)s%(invited)s.")
+                % {
+                    "email": user.email,
+                    "store": store.name,
+                    "invited": _(" (invitation e-mailed)") if invited else "",
+                },
+            )
+            return redirect("admin:claims_store_change", store.pk)
+        return TemplateResponse(
+            request,
+            "admin/claims/invite_staff.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "store": store,
+                "form": form,
+                "title": _("Invite store staff"),
+            },
+        )
 
 
 @admin.register(StoreMembership)
-class StoreMembershipAdmin(admin.ModelAdmin):
+class StoreMembershipAdmin(RegistryAdmin):
     list_display = ["user", "store", "is_active", "created_at"]
     list_filter = ["is_active", "store"]
     list_select_related = ["user", "store"]
-    search_fields = ["user__email", "store__name"]
+    search_fields = ["=user__email", "store__name"]
     raw_id_fields = ["user", "store"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "account",
+        "store",
+        "invited_by",
+        "created_at",
+        "accepted_at",
+        "closed_at",
+        "closed_reason",
+    ]
+    list_filter = ["store", "closed_reason"]
+    list_select_related = ["account", "store", "invited_by"]
+
+
+class FaultyKindFilter(admin.SimpleListFilter):
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [("holder", _("holder")), ("charger", _("charger"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("holder", "charger"):
+            return queryset.filter(faulty_unit__kind=self.value())
+        return queryset
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+CSV_COLUMNS = [
+    "time",
+    "store",
+    "staff",
+    "customer",
+    "faulty unit",
+    "replacement unit",
+    "kind",
+    "reason",
+    "note",
+    "out of warranty",
+]
+
+
+@admin.register(Claim)
+class ClaimAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "store",
+        "faulty_unit",
+        "replacement_unit",
+        "reason",
+        "customer",
+        "staff",
+        "out_of_warranty",
+    ]
+    list_filter = [
+        "store",
+        ("created_at", admin.DateFieldListFilter),
+        FaultyKindFilter,
+        "reason",
+        "out_of_warranty",
+    ]
+    list_select_related = ["store", "faulty_unit", "replacement_unit", "customer", "staff"]
+    date_hierarchy = "created_at"
+    change_list_template = "admin/claims/claim/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("export.csv", view(self.export_csv), name="claims_claim_export"),
+            *super().get_urls(),
+        ]
+
+    def export_csv(self, request):
+        """The changelist's filtered claims as CSV, streamed row by row (any size)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        queryset = changelist.get_queryset(request).select_related(
+            "store", "staff", "customer", "faulty_unit", "replacement_unit"
+        )
+        writer = csv.writer(_Echo())
+
+        def rows():
+            yield writer.writerow(CSV_COLUMNS)
+            for claim in queryset.iterator(chunk_size=2000):
+                yield writer.writerow(
+                    [
+                        timezone.localtime(claim.created_at).isoformat(),
+                        claim.store.name,
+                        claim.staff.email,
+                        claim.customer.email,
+                        claim.faulty_unit.production_code,
+                        claim.replacement_unit.production_code,
+                        claim.faulty_unit.kind,
+                        claim.reason,
+                        claim.note,
+                        "yes" if claim.out_of_warranty else "no",
+                    ]
+                )
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="claims.csv"'
+        return response

@@ -18,7 +18,7 @@ from accounts.emails import send_email
 from accounts.models import User
 from accounts.ratelimit import Limit
 from accounts.tokens import make_invitation_token
-from claims.models import Claim, Invitation
+from claims.models import Claim, Invitation, StoreMembership
 from devices.models import AuditEvent, Registration, Unit
 from devices.services import (
     RegistryError,
@@ -415,3 +415,27 @@ def replace_unit(
     replacement.refresh_from_db(fields=["warranty_start"])
     send_email("claim_receipt", to=customer, context={"claim": claim})
     return claim
+
+
+@transaction.atomic
+def add_store_staff(*, store, email):
+    """Make ``email`` staff of ``store``; a new person gets an account and a set-password link.
+    Returns (user, invited)."""
+    from accounts.services import set_password_url
+
+    user = User.objects.find_by_email(email)
+    invited = user is None
+    if invited:
+        user = User.objects.create_user(email, None)
+        send_email(
+            "staff_invitation",
+            to=user,
+            context={"store": store},
+            action_url=set_password_url(user),
+            action_label=_("Choose a password"),
+        )
+    membership, created = StoreMembership.objects.get_or_create(store=store, user=user)
+    if not created and not membership.is_active:
+        membership.is_active = True
+        membership.save(update_fields=["is_active"])
+    return user, invited

@@ -1,39 +1,89 @@
-"""Registry models in the admin: read-mostly; ownership changes only through the services."""
+"""The support centre for the registry: find anything by code or e-mail, see the whole
+history, and act through ``devices.services`` (never by editing rows).
 
-from django.contrib import admin
+Nothing in the registry can be deleted here, by anyone; audit events are read-only even for
+superusers (and the database refuses UPDATE/DELETE on them anyway).
+"""
 
-from devices import codes
-from devices.models import AuditEvent, Kit, ProductModel, Registration, Unit
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from claims.models import Claim
+from devices import codes, forms, services
+from devices.models import (
+    AuditEvent,
+    Case,
+    HandoverCode,
+    Kit,
+    OwnershipChange,
+    ProductModel,
+    Registration,
+    TransferRequest,
+    Unit,
+)
+from devices.services import RegistryError
+from portal.client_address import client_address
+from portal.paginators import EstimatedCountPaginator
 
 
-class NoDeleteMixin:
-    """History and catalogue are never deleted, by anyone."""
+class RegistryAdmin(admin.ModelAdmin):
+    """Registry tables: fast on tens of millions of rows, never deleted."""
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
 
-class CodeSearchMixin:
-    """Exact, normalised code search through the unique index (the admin's `=` uses UPPER())."""
+class ReadOnlyAdmin(RegistryAdmin):
+    """Viewed in the support centre, changed only through the services."""
 
-    code_field = ""
-    code_parser = None
+    def has_add_permission(self, request, obj=None):
+        return False
 
-    def get_search_results(self, request, queryset, search_term):
-        try:
-            code = type(self).code_parser(search_term)
-        except codes.CodeError:
-            return super().get_search_results(request, queryset, search_term)
-        return queryset.filter(**{self.code_field: code}), False
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def search_by_code(queryset, search_term, parse, field):
+    """Exact match through the unique index after normalising (the admin's own `=` lookup
+    compares UPPER() values and would scan the table). None when it is not a code."""
+    try:
+        code = parse(search_term)
+    except codes.CodeError:
+        return None
+    return queryset.filter(**{field: code})
 
 
 @admin.register(ProductModel)
-class ProductModelAdmin(NoDeleteMixin, admin.ModelAdmin):
+class ProductModelAdmin(RegistryAdmin):
     list_display = ["name"]
     search_fields = ["name"]
 
 
-class UnitInline(admin.TabularInline):
+class KitUnitInline(ReadOnlyInline):
     model = Unit
     fields = [
         "kind",
@@ -44,40 +94,84 @@ class UnitInline(admin.TabularInline):
         "warranty_start",
     ]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Kit)
-class KitAdmin(NoDeleteMixin, CodeSearchMixin, admin.ModelAdmin):
+class KitAdmin(ReadOnlyAdmin):
     list_display = ["formatted_code", "imported_at"]
-    search_fields = ["=box_code"]
-    code_field = "box_code"
-    code_parser = staticmethod(codes.parse_box_code)
-    readonly_fields = ["box_code", "imported_at"]
-    inlines = [UnitInline]
-    show_full_result_count = False
+    search_fields = ["box_code"]
+    search_help_text = _("A box code, typed in any form (spaces, dashes).")
+    inlines = [KitUnitInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        found = search_by_code(queryset, search_term, codes.parse_box_code, "box_code")
+        return (found, False) if found is not None else (queryset.none(), False)
 
 
-class RegistrationInline(admin.TabularInline):
+class UnitRegistrationInline(ReadOnlyInline):
     model = Registration
     fk_name = "unit"
-    fields = ["account", "source", "store", "started_at", "ended_at", "end_reason"]
+    fields = ["account", "source", "store", "registered_by", "started_at", "ended_at", "end_reason"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     ordering = ["-started_at"]
+    verbose_name_plural = _("registration history")
 
-    def has_add_permission(self, request, obj=None):
-        return False
+
+class UnitAuditInline(ReadOnlyInline):
+    model = AuditEvent
+    fields = [
+        "created_at",
+        "action",
+        "actor",
+        "from_account",
+        "to_account",
+        "verification_method",
+        "note",
+        "client_address",
+    ]
+    readonly_fields = fields
+    ordering = ["-created_at", "-id"]
+    show_change_link = False
+
+
+class UnitTransferRequestInline(ReadOnlyInline):
+    model = TransferRequest
+    fields = ["requester", "owner", "status", "created_at", "decided_at"]
+    readonly_fields = fields
+
+
+class UnitOwnershipChangeInline(ReadOnlyInline):
+    model = OwnershipChange
+    fields = [
+        "kind",
+        "status",
+        "from_account",
+        "to_account",
+        "verification_method",
+        "requested_by",
+        "effective_at",
+        "note",
+    ]
+    readonly_fields = fields
+
+
+class FaultyClaimInline(ReadOnlyInline):
+    model = Claim
+    fk_name = "faulty_unit"
+    fields = ["created_at", "store", "customer", "replacement_unit", "reason", "note"]
+    readonly_fields = fields
+    verbose_name_plural = _("claims: swapped out")
+
+
+class ReplacementClaimInline(FaultyClaimInline):
+    fk_name = "replacement_unit"
+    fields = ["created_at", "store", "customer", "faulty_unit", "reason", "note"]
+    readonly_fields = fields
+    verbose_name_plural = _("claims: swapped in")
 
 
 @admin.register(Unit)
-class UnitAdmin(NoDeleteMixin, CodeSearchMixin, admin.ModelAdmin):
+class UnitAdmin(ReadOnlyAdmin):
     list_display = [
         "formatted_code",
         "kind",
@@ -89,38 +183,219 @@ class UnitAdmin(NoDeleteMixin, CodeSearchMixin, admin.ModelAdmin):
     ]
     list_filter = ["kind", "status", "lost_or_stolen"]
     list_select_related = ["product_model", "kit"]
-    search_fields = ["=production_code"]
-    code_field = "production_code"
-    code_parser = staticmethod(codes.parse_unit_code)
-    readonly_fields = ["kind", "production_code", "kit", "product_model", "warranty_start"]
-    inlines = [RegistrationInline]
-    show_full_result_count = False
+    search_fields = ["production_code"]
+    search_help_text = _("A production code, typed in any form (spaces, dashes, lower case).")
+    fields = [
+        "kind",
+        "production_code",
+        "kit_link",
+        "other_unit",
+        "product_model",
+        "status",
+        "lost_or_stolen",
+        "warranty_start",
+        "warranty_until",
+        "current_owner",
+    ]
+    readonly_fields = fields
+    inlines = [
+        UnitRegistrationInline,
+        UnitOwnershipChangeInline,
+        UnitTransferRequestInline,
+        FaultyClaimInline,
+        ReplacementClaimInline,
+        UnitAuditInline,
+    ]
+    change_form_template = "admin/devices/unit/change_form.html"
+
+    def get_search_results(self, request, queryset, search_term):
+        found = search_by_code(queryset, search_term, codes.parse_unit_code, "production_code")
+        return (found, False) if found is not None else (queryset.none(), False)
+
+    @admin.display(description=_("kit"))
+    def kit_link(self, unit):
+        if unit.kit_id is None:
+            return _("none (loose replacement stock)")
+        url = reverse("admin:devices_kit_change", args=[unit.kit_id])
+        return format_html('<a href="{}">{}</a>', url, unit.kit.formatted_code)
+
+    @admin.display(description=_("other unit of the kit"))
+    def other_unit(self, unit):
+        other = unit.kit.units.exclude(pk=unit.pk).first() if unit.kit_id else None
+        if other is None:
+            return "—"
+        url = reverse("admin:devices_unit_change", args=[other.pk])
+        return format_html('<a href="{}">{}</a>', url, other.formatted_code)
+
+    @admin.display(description=_("current owner"))
+    def current_owner(self, unit):
+        registration = services.open_registration(unit)
+        if registration is None:
+            return _("nobody (free)")
+        url = reverse("admin:accounts_user_change", args=[registration.account_id])
+        return format_html('<a href="{}">{}</a>', url, registration.account.email)
+
+    @admin.display(description=_("under warranty until"))
+    def warranty_until(self, unit):
+        return unit.warranty_until or "—"
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None:
+            context["owned"] = services.open_registration(obj) is not None
+            context["pending_change"] = obj.ownership_changes.filter(status="pending").first()
+            user = request.user
+            context["can_release"] = user.has_perm("devices.release_unit")
+            context["can_reassign"] = user.has_perm("devices.reassign_unit")
+            context["can_flag"] = user.has_perm("devices.flag_unit")
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/release/", view(self.release_view), name="devices_unit_release"),
+            path("<int:pk>/reassign/", view(self.reassign_view), name="devices_unit_reassign"),
+            path("<int:pk>/assign/", view(self.assign_view), name="devices_unit_assign"),
+            path("<int:pk>/lost/", view(self.flag_view), name="devices_unit_flag"),
+            *super().get_urls(),
+        ]
+
+    def _support_form(self, request, pk, *, permission, form_class, title, perform):
+        """GET: the form (a confirmation step); POST: call the service, log, back to the unit."""
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        unit = get_object_or_404(Unit.objects.select_related("product_model", "kit"), pk=pk)
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                message = perform(unit, form.cleaned_data)
+            except RegistryError as error:
+                form.add_error(None, error.message)
+            else:
+                self.log_change(request, unit, str(message))
+                messages.success(request, message)
+                return redirect("admin:devices_unit_change", unit.pk)
+        return TemplateResponse(
+            request,
+            "admin/devices/support_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "unit": unit,
+                "form": form,
+                "title": title,
+                "owner": services.open_registration(unit),
+            },
+        )
+
+    def release_view(self, request, pk):
+        def perform(unit, data):
+            change = services.request_ownership_change(
+                unit=unit,
+                agent=request.user,
+                kind=OwnershipChange.Kind.RELEASE,
+                verification_method=data["verification_method"],
+                note=data["note"],
+                client_address=client_address(request),
+            )
+            return _("Release requested; it takes effect on %(when)s unless the owner objects.") % {
+                "when": change.effective_at
+            }
+
+        return self._support_form(
+            request,
+            pk,
+            permission="devices.release_unit",
+            form_class=forms.ReleaseForm,
+            title=_("Release from owner"),
+            perform=perform,
+        )
+
+    def reassign_view(self, request, pk):
+        def perform(unit, data):
+            change = services.request_ownership_change(
+                unit=unit,
+                agent=request.user,
+                kind=OwnershipChange.Kind.REASSIGN,
+                to_account=data["to_account"],
+                verification_method=data["verification_method"],
+                note=data["note"],
+                client_address=client_address(request),
+            )
+            return _(
+                "Reassignment requested; it takes effect on %(when)s unless the owner objects."
+            ) % {"when": change.effective_at}
+
+        return self._support_form(
+            request,
+            pk,
+            permission="devices.reassign_unit",
+            form_class=forms.ReassignForm,
+            title=_("Reassign to another account"),
+            perform=perform,
+        )
+
+    def assign_view(self, request, pk):
+        def perform(unit, data):
+            services.assign_free_unit(
+                unit=unit,
+                agent=request.user,
+                to_account=data["to_account"],
+                verification_method=data["verification_method"],
+                note=data["note"],
+                client_address=client_address(request),
+            )
+            return _("Assigned to %(email)s.") % {"email": data["to_account"].email}
+
+        return self._support_form(
+            request,
+            pk,
+            permission="devices.reassign_unit",
+            form_class=forms.AssignForm,
+            title=_("Assign a free unit"),
+            perform=perform,
+        )
+
+    def flag_view(self, request, pk):
+        def perform(unit, data):
+            flagged = not unit.lost_or_stolen
+            services.set_lost_or_stolen(
+                unit=unit,
+                actor=request.user,
+                flagged=flagged,
+                note=data["note"],
+                client_address=client_address(request),
+            )
+            return _("Marked lost or stolen.") if flagged else _("Lost/stolen mark cleared.")
+
+        return self._support_form(
+            request,
+            pk,
+            permission="devices.flag_unit",
+            form_class=forms.FlagForm,
+            title=_("Lost or stolen"),
+            perform=perform,
+        )
 
 
 @admin.register(Registration)
-class RegistrationAdmin(NoDeleteMixin, admin.ModelAdmin):
+class RegistrationAdmin(ReadOnlyAdmin):
     list_display = ["unit", "account", "source", "store", "started_at", "ended_at", "end_reason"]
     list_filter = ["source", "end_reason"]
     list_select_related = ["unit", "account", "store"]
-    search_fields = ["=account__email"]
-    readonly_fields = [
-        "unit",
-        "account",
-        "source",
-        "store",
-        "registered_by",
-        "started_at",
-        "ended_at",
-        "end_reason",
-    ]
-    show_full_result_count = False
+    search_fields = ["account__email"]
+    search_help_text = _("A production code or an account's exact e-mail address.")
 
-    def has_add_permission(self, request):
-        return False
+    def get_search_results(self, request, queryset, search_term):
+        found = search_by_code(
+            queryset, search_term, codes.parse_unit_code, "unit__production_code"
+        )
+        if found is None:
+            found = queryset.filter(account__email__iexact=search_term.strip())
+        return found, False
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(NoDeleteMixin, admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "action",
@@ -133,11 +408,170 @@ class AuditEventAdmin(NoDeleteMixin, admin.ModelAdmin):
     ]
     list_filter = ["action"]
     list_select_related = ["actor", "unit", "from_account", "to_account"]
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+    search_fields = ["note"]
+    search_help_text = _("A production code, or the exact e-mail of an account or an actor.")
+
+    def get_search_results(self, request, queryset, search_term):
+        found = search_by_code(
+            queryset, search_term, codes.parse_unit_code, "unit__production_code"
+        )
+        if found is None:
+            email = search_term.strip()
+            found = queryset.filter(
+                Q(actor__email__iexact=email)
+                | Q(from_account__email__iexact=email)
+                | Q(to_account__email__iexact=email)
+            )
+        return found, False
+
+
+@admin.register(TransferRequest)
+class TransferRequestAdmin(ReadOnlyAdmin):
+    list_display = ["unit", "requester", "owner", "status", "created_at", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["unit", "requester", "owner"]
+    search_fields = ["unit__production_code"]
+
+    def get_search_results(self, request, queryset, search_term):
+        found = search_by_code(
+            queryset, search_term, codes.parse_unit_code, "unit__production_code"
+        )
+        return (found, False) if found is not None else (queryset.none(), False)
+
+
+@admin.register(HandoverCode)
+class HandoverCodeAdmin(ReadOnlyAdmin):
+    list_display = ["owner", "created_at", "expires_at", "used_at", "used_by", "cancelled_at"]
+    list_select_related = ["owner", "used_by"]
+    exclude = ["code"]  # the secret stays with the owner and the buyer
+
+
+@admin.register(OwnershipChange)
+class OwnershipChangeAdmin(ReadOnlyAdmin):
+    list_display = [
+        "unit",
+        "kind",
+        "status",
+        "from_account",
+        "to_account",
+        "requested_by",
+        "effective_at",
+    ]
+    list_filter = ["status", "kind", "verification_method"]
+    list_select_related = ["unit", "from_account", "to_account", "requested_by"]
+    change_form_template = "admin/devices/ownershipchange/change_form.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/apply/", view(self.apply_view), name="devices_ownershipchange_apply"),
+            *super().get_urls(),
+        ]
+
+    def apply_view(self, request, pk):
+        """A supervisor other than the requesting agent applies a pending change at once."""
+        if not request.user.has_perm("devices.apply_ownership_change"):
+            raise PermissionDenied
+        change = get_object_or_404(OwnershipChange.objects.select_related("unit"), pk=pk)
+        form = forms.ApplyNowForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.apply_ownership_change(
+                    change=change,
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                    client_address=client_address(request),
+                )
+            except RegistryError as error:
+                form.add_error(None, error.message)
+            else:
+                self.log_change(request, change, "applied at once")
+                messages.success(request, _("Applied."))
+                return redirect("admin:devices_unit_change", change.unit_id)
+        return TemplateResponse(
+            request,
+            "admin/devices/support_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "unit": change.unit,
+                "change": change,
+                "form": form,
+                "title": _("Apply at once"),
+            },
+        )
+
+
+@admin.register(Case)
+class CaseAdmin(RegistryAdmin):
+    """The support queue: oldest first, with who handles each case."""
+
+    list_display = ["opened_at", "kind", "unit", "account", "status", "handled_by"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["unit", "account", "handled_by"]
+    ordering = ["opened_at"]
+    fields = [
+        "kind",
+        "unit",
+        "account",
+        "transfer_request",
+        "status",
+        "opened_at",
+        "handled_by",
+        "decided_at",
+        "outcome",
+    ]
+    readonly_fields = [
+        "kind",
+        "unit",
+        "account",
+        "transfer_request",
+        "status",
+        "opened_at",
+        "decided_at",
+        "outcome",
+    ]
+    raw_id_fields = ["handled_by"]
+    change_form_template = "admin/devices/case/change_form.html"
 
     def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/decide/", view(self.decide_view), name="devices_case_decide"),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, pk):
+        if not request.user.has_perm("devices.decide_case"):
+            raise PermissionDenied
+        case = get_object_or_404(Case.objects.select_related("unit", "account"), pk=pk)
+        form = forms.DecideCaseForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.decide_case(
+                    case=case,
+                    agent=request.user,
+                    client_address=client_address(request),
+                    **form.cleaned_data,
+                )
+            except RegistryError as error:
+                form.add_error(None, error.message)
+            else:
+                self.log_change(request, case, f"decided: {form.cleaned_data['decision']}")
+                messages.success(request, _("Case decided; the people involved are e-mailed."))
+                return redirect("admin:devices_case_changelist")
+        return TemplateResponse(
+            request,
+            "admin/devices/support_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "unit": case.unit,
+                "case": case,
+                "form": form,
+                "title": _("Decide the case"),
+            },
+        )

@@ -109,3 +109,73 @@ class HandoverCreateForm(forms.Form):
         self.fields["units"].label_from_instance = lambda unit: (
             f"{unit.get_kind_display()} {unit.formatted_code} ({unit.product_model})"
         )
+
+
+# --- Support centre (admin) forms -----------------------------------------------------------
+
+
+class AccountByEmailField(forms.EmailField):
+    """An existing account, typed by its e-mail address."""
+
+    default_error_messages = {"no_account": _("No account has this e-mail address.")}
+
+    def clean(self, value):
+        from accounts.models import User
+
+        email = super().clean(value)
+        account = User.objects.find_by_email(email) if email else None
+        if email and (account is None or not account.is_active):
+            raise forms.ValidationError(self.error_messages["no_account"], code="no_account")
+        return account
+
+
+def _verification_field():
+    from devices.models import OwnershipChange
+
+    return forms.ChoiceField(
+        label=_("How was it verified?"), choices=OwnershipChange.Verification.choices
+    )
+
+
+class SupportNoteField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Note"))
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3, "cols": 60}))
+        super().__init__(max_length=4000, **kwargs)
+
+
+class ReleaseForm(forms.Form):
+    verification_method = _verification_field()
+    note = SupportNoteField(help_text=_("Why, and what you checked."))
+
+
+class ReassignForm(ReleaseForm):
+    to_account = AccountByEmailField(label=_("New owner's e-mail"))
+
+
+class AssignForm(forms.Form):
+    to_account = AccountByEmailField(label=_("Owner's e-mail"))
+    verification_method = _verification_field()
+    note = SupportNoteField(required=False)
+
+
+class FlagForm(forms.Form):
+    note = SupportNoteField()
+
+
+class ApplyNowForm(forms.Form):
+    note = SupportNoteField(help_text=_("Why this cannot wait for the objection window."))
+
+
+class DecideCaseForm(forms.Form):
+    DECISIONS = [
+        ("approve_transfer", _("Approve the transfer request (reassign to the requester)")),
+        ("decline_transfer", _("Decline the transfer request")),
+        ("release", _("Release the unit from its owner")),
+        ("reassign", _("Reassign the unit to another account")),
+        ("dismiss", _("Dismiss (nothing changes)")),
+    ]
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
+    verification_method = _verification_field()
+    to_account = AccountByEmailField(label=_("Reassign to (e-mail)"), required=False)
+    note = SupportNoteField()

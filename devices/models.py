@@ -94,6 +94,13 @@ class Unit(models.Model):
     class Meta:
         verbose_name = _("unit")
         verbose_name_plural = _("units")
+        permissions = [
+            ("release_unit", _("Can release a unit from its owner")),
+            ("reassign_unit", _("Can reassign a unit or assign a free one")),
+            ("flag_unit", _("Can mark or clear a unit as lost or stolen")),
+            ("apply_ownership_change", _("Can apply a pending release or reassignment at once")),
+            ("import_catalogue", _("Can import catalogue batches")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["production_code"], name="devices_unit_production_code_unique"
@@ -111,6 +118,17 @@ class Unit(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["in_service", "returned_defective", "retired"]),
                 name="devices_unit_status_valid",
+            ),
+        ]
+        indexes = [
+            # The support centre's filters on rare states stay fast on tens of millions.
+            models.Index(
+                fields=["status", "id"],
+                condition=~Q(status="in_service"),
+                name="devices_unit_not_in_service",
+            ),
+            models.Index(
+                fields=["id"], condition=Q(lost_or_stolen=True), name="devices_unit_lost_or_stolen"
             ),
         ]
 
@@ -254,6 +272,10 @@ class AuditEvent(models.Model):
         HANDOVER_CANCELLED = "handover_cancelled", _("handover code cancelled")
         CASE_OPENED = "case_opened", _("case opened")
         REPLACED = "replaced", _("swapped in a complaint")
+        CHANGE_REQUESTED = "change_requested", _("release or reassignment requested")
+        CHANGE_OBJECTED = "change_objected", _("owner objected to a release or reassignment")
+        CHANGE_CANCELLED = "change_cancelled", _("release or reassignment cancelled")
+        CASE_DECIDED = "case_decided", _("case decided")
         CUSTOMER_LOOKED_UP = "customer_looked_up", _("customer looked up at a counter")
         INVITATION_CORRECTED = "invitation_corrected", _("invitation address corrected")
         INVITATION_CANCELLED = "invitation_cancelled", _("invitation cancelled")
@@ -462,6 +484,7 @@ class Case(models.Model):
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        permissions = [("decide_case", _("Can decide support cases"))]
         ordering = ["opened_at"]
         constraints = [
             models.UniqueConstraint(
@@ -473,3 +496,95 @@ class Case(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.unit}"
+
+
+class OwnershipChange(models.Model):
+    """A support release or reassignment: it takes a unit away from its owner, so it waits out
+    an objection window (the owner is e-mailed a link to object) before it takes effect."""
+
+    class Kind(models.TextChoices):
+        RELEASE = "release", _("release")
+        REASSIGN = "reassign", _("reassign")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the objection window")
+        APPLIED = "applied", _("applied")
+        OBJECTED = "objected", _("cancelled by the owner's objection")
+        CANCELLED = "cancelled", _("cancelled")
+
+    class Verification(models.TextChoices):
+        PROOF_OF_PURCHASE = "proof_of_purchase", _("proof of purchase checked")
+        IDENTITY_IN_STORE = "identity_in_store", _("identity checked in a store")
+        OTHER = "other", _("other (see the note)")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="ownership_changes"
+    )
+    from_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("new owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verification_method = models.CharField(
+        _("verification method"), max_length=20, choices=Verification.choices
+    )
+    note = models.TextField(_("note"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    effective_at = models.DateTimeField(_("takes effect"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("applied or cancelled by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("applied or cancelled"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("support release or reassignment")
+        verbose_name_plural = _("support releases and reassignments")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=Q(status="pending"),
+                name="devices_one_pending_ownership_change_per_unit",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="release", to_account__isnull=True)
+                    | Q(kind="reassign", to_account__isnull=False)
+                ),
+                name="devices_ownership_change_target",
+            ),
+            models.CheckConstraint(condition=~Q(note=""), name="devices_ownership_change_note"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["effective_at"], condition=Q(status="pending"), name="devices_oc_due"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.unit}"

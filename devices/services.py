@@ -22,6 +22,7 @@ from devices.models import (
     Case,
     HandoverCode,
     Kit,
+    OwnershipChange,
     Registration,
     TransferRequest,
     Unit,
@@ -94,7 +95,16 @@ def check_registrable(unit, account):
 
 @transaction.atomic
 def register_unit(
-    *, unit, account, actor, source, store=None, client_address=None, note="", warranty_start=None
+    *,
+    unit,
+    account,
+    actor,
+    source,
+    store=None,
+    client_address=None,
+    note="",
+    warranty_start=None,
+    verification_method="",
 ):
     """Open a registration of a free, registrable unit for ``account``.
 
@@ -121,6 +131,7 @@ def register_unit(
         unit=unit,
         to_account=account,
         note=note,
+        verification_method=verification_method,
         client_address=client_address,
     )
     return registration
@@ -645,5 +656,318 @@ def report_not_mine(*, unit, account, client_address=None):
             from_account=account,
             note="this is not mine",
             client_address=client_address,
+        )
+    return case
+
+
+# --- Support: releases and reassignments with an objection window ---------------------------
+
+
+def objection_url(change):
+    from django.core import signing
+
+    token = signing.dumps(change.pk, salt=OBJECTION_SALT)
+    return _absolute(reverse("devices:object_to_change", args=[token]))
+
+
+OBJECTION_SALT = "devices.services.objection"
+
+
+def change_for_objection_token(token):
+    from django.core import signing
+
+    max_age = (settings.OBJECTION_WINDOW_HOURS + 24 * 30) * 3600
+    try:
+        pk = signing.loads(token, salt=OBJECTION_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    return OwnershipChange.objects.select_related("unit", "from_account").filter(pk=pk).first()
+
+
+@transaction.atomic
+def request_ownership_change(
+    *, unit, agent, kind, verification_method, note, to_account=None, client_address=None
+):
+    """A support agent asks to release a unit or reassign it to ``to_account``.
+
+    Nothing moves yet: the owner is e-mailed and may object during the objection window;
+    ``run_jobs`` applies it afterwards (or a supervisor at once, see
+    ``apply_ownership_change``).
+    """
+    if not note.strip():
+        raise RegistryError("note_required", _("Write a note: why, and what was checked."))
+    unit = lock_unit(unit)
+    registration = open_registration(unit)
+    if registration is None:
+        raise RegistryError("free", _("This unit is free: assign it instead."))
+    if kind == OwnershipChange.Kind.REASSIGN and to_account.pk == registration.account_id:
+        raise RegistryError("already_owner", _("That account already owns this unit."))
+    if OwnershipChange.objects.filter(unit=unit, status="pending").exists():
+        raise RegistryError(
+            "pending", _("A release or reassignment of this unit is already waiting.")
+        )
+    change = OwnershipChange.objects.create(
+        kind=kind,
+        unit=unit,
+        from_account=registration.account,
+        to_account=to_account if kind == OwnershipChange.Kind.REASSIGN else None,
+        verification_method=verification_method,
+        note=note.strip(),
+        requested_by=agent,
+        effective_at=timezone.now() + datetime.timedelta(hours=settings.OBJECTION_WINDOW_HOURS),
+    )
+    record_event(
+        action=AuditEvent.Action.CHANGE_REQUESTED,
+        actor=agent,
+        unit=unit,
+        from_account=registration.account,
+        to_account=change.to_account,
+        note=f"{kind}: {note.strip()}",
+        verification_method=verification_method,
+        client_address=client_address,
+    )
+    send_email(
+        "ownership_change_requested",
+        to=registration.account,
+        context={"change": change, "unit": unit, "hours": settings.OBJECTION_WINDOW_HOURS},
+        action_url=objection_url(change),
+        action_label=_("I object"),
+    )
+    return change
+
+
+@transaction.atomic
+def object_to_ownership_change(*, change, client_address=None):
+    """The owner objects from the e-mail link: the change is cancelled, a supervisor decides."""
+    change = OwnershipChange.objects.select_for_update().get(pk=change.pk)
+    if change.status != OwnershipChange.Status.PENDING:
+        raise RegistryError("not_pending", _("This change has already been applied or cancelled."))
+    change.status = OwnershipChange.Status.OBJECTED
+    change.decided_at = timezone.now()
+    change.save(update_fields=["status", "decided_at"])
+    Case.objects.get_or_create(
+        kind=Case.Kind.OBJECTION,
+        unit=change.unit,
+        account=change.from_account,
+        status=Case.Status.OPEN,
+    )
+    record_event(
+        action=AuditEvent.Action.CHANGE_OBJECTED,
+        actor=change.from_account,
+        unit=change.unit,
+        from_account=change.from_account,
+        to_account=change.to_account,
+        client_address=client_address,
+    )
+    return change
+
+
+@transaction.atomic
+def apply_ownership_change(*, change, actor=None, note="", client_address=None):
+    """Apply a pending change: after its window (``actor`` None: the periodic job), or at once
+    by a supervisor other than the agent who asked, with a note."""
+    change = (
+        OwnershipChange.objects.select_for_update()
+        .select_related("unit", "from_account", "to_account")
+        .get(pk=change.pk)
+    )
+    if change.status != OwnershipChange.Status.PENDING:
+        raise RegistryError("not_pending", _("This change has already been applied or cancelled."))
+    if actor is not None:
+        if actor.pk == change.requested_by_id:
+            raise RegistryError("four_eyes", _("Another supervisor must apply your own request."))
+        if not actor.has_perm("devices.apply_ownership_change"):
+            raise RegistryError("forbidden", _("Only a supervisor may apply a change at once."))
+        if not note.strip():
+            raise RegistryError("note_required", _("Write a note: why it cannot wait."))
+    elif change.effective_at > timezone.now():
+        raise RegistryError("window_open", _("The objection window has not passed yet."))
+    audit_note = f"{change.note} / applied: {note.strip()}" if note.strip() else change.note
+    try:
+        if change.kind == OwnershipChange.Kind.RELEASE:
+            release_unit(
+                unit=change.unit,
+                actor=actor or change.requested_by,
+                owner=change.from_account,
+                end_reason=Registration.EndReason.RELEASED_BY_SUPPORT,
+                note=audit_note,
+                verification_method=change.verification_method,
+                client_address=client_address,
+            )
+        else:
+            transfer_unit(
+                unit=change.unit,
+                from_account=change.from_account,
+                to_account=change.to_account,
+                actor=actor or change.requested_by,
+                source=Registration.Source.SUPPORT,
+                end_reason=Registration.EndReason.REASSIGNED,
+                note=audit_note,
+                client_address=client_address,
+            )
+    except RegistryError:
+        # The owner changed meanwhile (removed, handed over…): the request no longer applies.
+        change.status = OwnershipChange.Status.CANCELLED
+        change.decided_at = timezone.now()
+        change.decision_note = "the unit's owner changed before the change took effect"
+        change.save(update_fields=["status", "decided_at", "decision_note"])
+        record_event(
+            action=AuditEvent.Action.CHANGE_CANCELLED,
+            actor=actor,
+            unit=change.unit,
+            note=change.decision_note,
+        )
+        return change
+    change.status = OwnershipChange.Status.APPLIED
+    change.decided_by = actor
+    change.decided_at = timezone.now()
+    change.decision_note = note.strip()
+    change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    context = {"change": change, "unit": change.unit}
+    send_email("ownership_change_applied", to=change.from_account, context=context)
+    if change.to_account is not None:
+        send_email(
+            "units_registered",
+            to=change.to_account,
+            context={"units": [change.unit]},
+            action_url=_absolute(reverse("devices:my_devices")),
+            action_label=_("See my devices"),
+        )
+    return change
+
+
+def apply_due_ownership_changes(now=None):
+    """Periodic job: apply the pending changes whose objection window has passed."""
+    applied = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                OwnershipChange.objects.select_for_update(skip_locked=True)
+                .filter(status="pending", effective_at__lte=now or timezone.now())
+                .order_by("effective_at")[:100]
+            )
+            for change in due:
+                apply_ownership_change(change=change)
+        applied += len(due)
+        if len(due) < 100:
+            return applied
+
+
+@transaction.atomic
+def cancel_ownership_change(*, change, actor, note=""):
+    change = OwnershipChange.objects.select_for_update().get(pk=change.pk)
+    if change.status != OwnershipChange.Status.PENDING:
+        raise RegistryError("not_pending", _("This change has already been applied or cancelled."))
+    change.status = OwnershipChange.Status.CANCELLED
+    change.decided_by = actor
+    change.decided_at = timezone.now()
+    change.decision_note = note.strip()
+    change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    record_event(
+        action=AuditEvent.Action.CHANGE_CANCELLED,
+        actor=actor,
+        unit=change.unit,
+        from_account=change.from_account,
+        note=note.strip(),
+    )
+    return change
+
+
+def assign_free_unit(
+    *, unit, agent, to_account, verification_method="", note="", client_address=None
+):
+    """Support registers a free unit to an account: nobody loses it, so no window."""
+    return register_unit(
+        unit=unit,
+        account=to_account,
+        actor=agent,
+        source=Registration.Source.SUPPORT,
+        client_address=client_address,
+        note=note,
+        verification_method=verification_method,
+    )
+
+
+# --- Support: cases -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def decide_case(
+    *, case, agent, decision, note, verification_method="", to_account=None, client_address=None
+):
+    """Decide a case; an outcome that takes the unit from its owner goes through the
+    objection window like any support release or reassignment."""
+    case = (
+        Case.objects.select_for_update()
+        .select_related("unit", "account", "transfer_request__requester")
+        .get(pk=case.pk)
+    )
+    if case.status != Case.Status.OPEN:
+        raise RegistryError("decided", _("This case is already decided."))
+    if not note.strip():
+        raise RegistryError("note_required", _("Write a note explaining the decision."))
+    transfer = case.transfer_request
+    if decision == "approve_transfer":
+        if transfer is None:
+            raise RegistryError("no_transfer", _("This case has no transfer request."))
+        request_ownership_change(
+            unit=case.unit,
+            agent=agent,
+            kind=OwnershipChange.Kind.REASSIGN,
+            to_account=transfer.requester,
+            verification_method=verification_method or "other",
+            note=note,
+            client_address=client_address,
+        )
+    elif decision == "release":
+        request_ownership_change(
+            unit=case.unit,
+            agent=agent,
+            kind=OwnershipChange.Kind.RELEASE,
+            verification_method=verification_method or "other",
+            note=note,
+            client_address=client_address,
+        )
+    elif decision == "reassign":
+        if to_account is None:
+            raise RegistryError("no_account", _("Choose the account to reassign to."))
+        request_ownership_change(
+            unit=case.unit,
+            agent=agent,
+            kind=OwnershipChange.Kind.REASSIGN,
+            to_account=to_account,
+            verification_method=verification_method or "other",
+            note=note,
+            client_address=client_address,
+        )
+    elif decision == "decline_transfer":
+        if transfer is None:
+            raise RegistryError("no_transfer", _("This case has no transfer request."))
+        TransferRequest.objects.filter(pk=transfer.pk).update(
+            status=TransferRequest.Status.DECLINED, decided_at=timezone.now()
+        )
+    elif decision != "dismiss":
+        raise RegistryError("unknown_decision", _("Choose a decision."))
+    case.status = Case.Status.DECIDED
+    case.handled_by = agent
+    case.decided_at = timezone.now()
+    case.outcome = f"{decision}: {note.strip()}"
+    case.save(update_fields=["status", "handled_by", "decided_at", "outcome"])
+    record_event(
+        action=AuditEvent.Action.CASE_DECIDED,
+        actor=agent,
+        unit=case.unit,
+        from_account=case.account,
+        note=case.outcome,
+        client_address=client_address,
+    )
+    people = {case.account}
+    if transfer is not None:
+        people.add(transfer.requester)
+    for person in people:
+        send_email(
+            "case_decided",
+            to=person,
+            context={"case": case, "decision": decision, "unit": case.unit},
         )
     return case

@@ -23,6 +23,7 @@ urlpatterns = [
         views.report_requested_unit_stolen,
         name="report_requested_unit_stolen",
     ),
+    path("objection/<str:token>/", views.object_to_change, name="object_to_change"),
     path("handover/new/", views.create_handover, name="create_handover"),
     path("handover/redeem/", views.redeem_handover, name="redeem_handover"),
     path("handover/<int:pk>/", views.handover_detail, name="handover_detail"),

@@ -437,3 +437,27 @@ def redeem_handover(request):
             )
             return redirect("devices:my_devices")
     return render(request, "devices/handover_redeem.html", {"form": form})
+
+
+# --- Objection to a support release or reassignment (from the e-mailed link) ----------------
+
+
+def object_to_change(request, token):
+    """The owner objects; the signed link is the proof, no sign-in needed (they may have lost
+    access to their account, which is exactly when this matters)."""
+    change = services.change_for_objection_token(token)
+    if change is None:
+        return render(request, "devices/objection_invalid.html", status=400)
+    if request.method == "POST":
+        try:
+            services.object_to_ownership_change(
+                change=change, client_address=client_address(request)
+            )
+        except RegistryError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("Thank you: the change is stopped and a supervisor will look into it.")
+            )
+        return redirect("home")
+    return render(request, "devices/objection.html", {"change": change, "unit": change.unit})

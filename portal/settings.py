@@ -55,7 +55,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,local
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.apps.SupportCentreConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -169,6 +169,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Device Registry <registry@ex
 WARRANTY_MONTHS = env_int("WARRANTY_MONTHS", 24)
 HANDOVER_CODE_HOURS = env_int("HANDOVER_CODE_HOURS", 48)
 TRANSFER_REQUEST_DAYS = env_int("TRANSFER_REQUEST_DAYS", 14)
+# Support releases and reassignments wait this long for the owner's objection.
+OBJECTION_WINDOW_HOURS = env_int("OBJECTION_WINDOW_HOURS", 72)
 # Invitations (accounts a store creates for customers): link validity, then the store fixes it.
 INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
 # Customer look-ups by e-mail at the counter, per staff member and hour.

@@ -1,5 +1,6 @@
-"""Run the periodic jobs once: send the e-mail outbox, escalate unanswered transfer requests,
-forget old rate-limit windows.
+"""Run the periodic jobs once: escalate unanswered transfer requests, apply support releases
+and reassignments whose objection window has passed, send the e-mail outbox, forget old
+rate-limit windows.
 
 Safe from cron at any frequency and from several machines at once: each job takes its rows
 with SELECT … FOR UPDATE SKIP LOCKED, so two runs never handle the same row.
@@ -9,7 +10,7 @@ from django.core.management.base import BaseCommand
 
 from accounts import ratelimit
 from accounts.emails import deliver_pending
-from devices.services import escalate_expired_transfer_requests
+from devices.services import apply_due_ownership_changes, escalate_expired_transfer_requests
 
 
 class Command(BaseCommand):
@@ -17,6 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         escalated = escalate_expired_transfer_requests()
+        applied = apply_due_ownership_changes()
         sent = failed = 0
         while True:
             batch_sent, batch_failed = deliver_pending()
@@ -25,6 +27,7 @@ class Command(BaseCommand):
                 break
         pruned = ratelimit.prune()
         self.stdout.write(
-            f"transfer requests escalated: {escalated}; e-mails sent: {sent}, "
+            f"transfer requests escalated: {escalated}; support changes applied: {applied}; "
+            f"e-mails sent: {sent}, "
             f"failed (will retry): {failed}; rate-limit windows pruned: {pruned}"
         )

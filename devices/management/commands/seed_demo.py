@@ -6,6 +6,7 @@ Idempotent: running it again changes nothing and creates no duplicates.
 import io
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils import timezone
 from claims.models import Store, StoreMembership
 from devices import catalogue, codes
 from devices.models import Kit, Registration, Unit
+from devices.roles import SUPERVISORS, SUPPORT_AGENTS, ensure_support_groups
 from devices.services import register_unit
 
 DEMO_PASSWORD = "demo-password"
@@ -31,8 +33,10 @@ LOGINS = [
     ("customer@example.com", "Jana Nováková", "customer with a registered kit", False, False),
     ("staff@example.com", "Petr Prodavač", "store staff of Demo Shop Praha", False, False),
     ("support@example.com", "Sára Podpora", "support agent (admin)", True, False),
-    ("admin@example.com", "Adam Správce", "supervisor / superuser (admin)", True, True),
+    ("supervisor@example.com", "Sofie Vedoucí", "supervisor (admin)", True, False),
+    ("admin@example.com", "Adam Správce", "superuser (admin)", True, True),
 ]
+GROUPS = {"support@example.com": SUPPORT_AGENTS, "supervisor@example.com": SUPERVISORS}
 
 
 class Command(BaseCommand):
@@ -40,6 +44,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self._load_catalogue()
+        ensure_support_groups()
         with transaction.atomic():
             users = {
                 email: self._user(email, name, staff, su)
@@ -50,6 +55,8 @@ class Command(BaseCommand):
                 defaults={"kind": Store.Kind.SHOP, "address": "Václavské náměstí 1, Praha"},
             )
             StoreMembership.objects.get_or_create(store=store, user=users["staff@example.com"])
+            for email, group in GROUPS.items():
+                users[email].groups.add(Group.objects.get(name=group))
             self._register_demo_kit(users["customer@example.com"])
         self.stdout.write(
             self.style.SUCCESS(f"Demo data is ready. Demo logins (password '{DEMO_PASSWORD}'):")

@@ -1,0 +1,58 @@
+"""The support centre's groups and their permissions, kept in step after every migrate."""
+
+from django.contrib.auth.models import Group, Permission
+
+SUPPORT_AGENTS = "Support agents"
+SUPERVISORS = "Supervisors"
+
+AGENT_PERMISSIONS = [
+    "accounts.view_user",
+    "devices.view_productmodel",
+    "devices.view_kit",
+    "devices.view_unit",
+    "devices.view_registration",
+    "devices.view_auditevent",
+    "devices.view_transferrequest",
+    "devices.view_handovercode",
+    "devices.view_case",
+    "devices.change_case",
+    "devices.decide_case",
+    "devices.view_ownershipchange",
+    "devices.release_unit",
+    "devices.reassign_unit",
+    "devices.flag_unit",
+    "claims.view_claim",
+    "claims.view_store",
+    "claims.view_storemembership",
+    "claims.view_invitation",
+]
+SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
+    "accounts.change_user",
+    "claims.add_store",
+    "claims.change_store",
+    "claims.add_storemembership",
+    "claims.change_storemembership",
+    "devices.apply_ownership_change",
+    "devices.import_catalogue",
+    "devices.add_productmodel",
+    "devices.change_productmodel",
+]
+
+
+def _permissions(names):
+    wanted = {tuple(name.split(".")) for name in names}
+    found = Permission.objects.filter(
+        content_type__app_label__in={app for app, _ in wanted},
+        codename__in={codename for _, codename in wanted},
+    ).select_related("content_type")
+    return [p for p in found if (p.content_type.app_label, p.codename) in wanted]
+
+
+def ensure_support_groups(**kwargs):
+    """Create or update both groups (idempotent; connected to post_migrate)."""
+    for name, permissions in [
+        (SUPPORT_AGENTS, AGENT_PERMISSIONS),
+        (SUPERVISORS, SUPERVISOR_PERMISSIONS),
+    ]:
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.set(_permissions(permissions))
