@@ -10,7 +10,6 @@ class DevicesConfig(AppConfig):
     def ready(self):
         from devices.roles import ensure_support_groups
 
-        # After auth has created the permissions of every app (it is listed first).
-        post_migrate.connect(
-            ensure_support_groups, sender=self, dispatch_uid="devices.ensure_support_groups"
-        )
+        # post_migrate is sent once per app, right after that app's permissions are created;
+        # run every time (it is idempotent), so the last run sees every app's permissions.
+        post_migrate.connect(ensure_support_groups, dispatch_uid="devices.ensure_support_groups")

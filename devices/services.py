@@ -767,7 +767,7 @@ def apply_ownership_change(*, change, actor=None, note="", client_address=None):
     """Apply a pending change: after its window (``actor`` None: the periodic job), or at once
     by a supervisor other than the agent who asked, with a note."""
     change = (
-        OwnershipChange.objects.select_for_update()
+        OwnershipChange.objects.select_for_update(of=("self",))
         .select_related("unit", "from_account", "to_account")
         .get(pk=change.pk)
     )
@@ -898,8 +898,8 @@ def decide_case(
     """Decide a case; an outcome that takes the unit from its owner goes through the
     objection window like any support release or reassignment."""
     case = (
-        Case.objects.select_for_update()
-        .select_related("unit", "account", "transfer_request__requester")
+        Case.objects.select_for_update(of=("self",))
+        .select_related("unit", "account", "transfer_request__requester", "transfer_request__owner")
         .get(pk=case.pk)
     )
     if case.status != Case.Status.OPEN:
@@ -963,7 +963,7 @@ def decide_case(
     )
     people = {case.account}
     if transfer is not None:
-        people.add(transfer.requester)
+        people |= {transfer.requester, transfer.owner}
     for person in people:
         send_email(
             "case_decided",

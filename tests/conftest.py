@@ -52,3 +52,37 @@ def stranger_client(stranger):
     client = CommitAwareClient()
     client.force_login(stranger)
     return client
+
+
+def _admin_user(email, group):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(email=email, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def support_agent(db):
+    return _admin_user("agent@example.com", "Support agents")
+
+
+@pytest.fixture
+def supervisor(db):
+    return _admin_user("supervisor@example.com", "Supervisors")
+
+
+@pytest.fixture
+def agent_client(support_agent):
+    client = CommitAwareClient()
+    client.force_login(support_agent)
+    return client
+
+
+@pytest.fixture
+def supervisor_client(supervisor):
+    client = CommitAwareClient()
+    client.force_login(supervisor)
+    return client
