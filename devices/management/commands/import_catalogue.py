@@ -72,6 +72,9 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write(f"{report.rows} rows are valid (dry run: nothing was imported)")
             return
+        if options["verbosity"] >= 2:
+            for phase, seconds in report.timings.items():
+                self.stdout.write(f"  {phase}: {seconds:.1f} s")
         rate = report.units / elapsed if elapsed else 0
         self.stdout.write(
             self.style.SUCCESS(
