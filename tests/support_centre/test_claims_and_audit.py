@@ -5,6 +5,7 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from devices.models import AuditEvent
+from tests.conftest import verified_client
 from tests.factories import AuditEventFactory, ClaimFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,9 +36,9 @@ def test_claims_filter_by_kind_and_reason(agent_client):
     assert list(response.context["cl"].result_list) == []  # factory units are holders
 
 
-def test_audit_events_are_read_only_even_for_superusers(client):
+def test_audit_events_are_read_only_even_for_superusers():
     event = AuditEventFactory()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client = verified_client(UserFactory(is_staff=True, is_superuser=True))
     page = client.get(reverse("admin:devices_auditevent_change", args=[event.pk]))
     assert page.status_code == 200
     assert 'name="_save"' not in page.text

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from devices.models import AuditEvent, Case, OwnershipChange, Registration
-from tests.conftest import CommitAwareClient
+from tests.conftest import CommitAwareClient, verified_client
 from tests.factories import RegistrationFactory, UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -171,9 +171,7 @@ def test_mark_and_clear_lost_with_a_note(agent_client, owner, owned_unit):
 
 
 def test_an_agent_without_the_permission_gets_403(owned_unit):
-    viewer = UserFactory(is_staff=True)
-    client = CommitAwareClient()
-    client.force_login(viewer)
+    client = verified_client(UserFactory(is_staff=True))  # support access, no permissions
     assert release(client, owned_unit).status_code == 403
     assert not OwnershipChange.objects.exists()
 

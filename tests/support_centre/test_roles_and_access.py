@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from claims.models import Store
-from tests.conftest import CommitAwareClient
+from tests.conftest import CommitAwareClient, verified_client
 from tests.factories import StoreMembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,10 +68,10 @@ def test_customers_and_store_staff_never_enter(owner, who):
     assert reverse("admin:login") in response["Location"]
 
 
-def test_nothing_can_be_deleted_even_by_a_superuser(client, free_unit):
+def test_nothing_can_be_deleted_even_by_a_superuser(free_unit):
     from tests.factories import UserFactory
 
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client = verified_client(UserFactory(is_staff=True, is_superuser=True))
     for name in [
         "devices_unit",
         "devices_kit",

@@ -1,0 +1,55 @@
+import logging
+import time
+
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+request_log = logging.getLogger("portal.request")
+
+
+class RequestLogMiddleware:
+    """One structured line per request: the route's name (paths may carry tokens), the
+    status, the time and the account id."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        # Only a user the request already loaded: never a database query just for the log.
+        user = getattr(request, "_cached_user", None)
+        request_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "route": match.view_name if match else "-",
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+                "account": user.pk if user is not None and user.is_authenticated else "-",
+            },
+        )
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """The database is down: a branded 503 (no traceback, nothing that needs the database).
+    Connections are health-checked (CONN_HEALTH_CHECKS), so the site recovers by itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, (OperationalError, InterfaceError)) or (
+            isinstance(exception, DatabaseError) and "connection" in str(exception).lower()
+        ):
+            request_log.error("database unavailable", extra={"error": type(exception).__name__})
+            response = HttpResponse(render_to_string("503.html"), status=503)
+            response["Retry-After"] = "30"
+            return response
+        return None
