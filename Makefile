@@ -7,10 +7,11 @@ MANAGE  := $(PY) manage.py
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: run test lint format db db-stop migrate demo bench-import clean help
+.PHONY: run serve test lint format db db-stop migrate demo bench-import clean help
 
 help:
 	@echo "make run           set up everything and serve http://$(HOST):$(PORT)"
+	@echo "make serve         the same, production-like: gunicorn, DEBUG off, run_jobs loop"
 	@echo "make test          run the whole test suite"
 	@echo "make lint          ruff"
 	@echo "make db-stop       stop the embedded PostgreSQL"
@@ -37,6 +38,14 @@ demo: migrate
 
 run: demo
 	$(MANAGE) runserver $(HOST):$(PORT)
+
+var/secret_key:
+	@mkdir -p var
+	@$(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	@chmod 600 $@
+
+serve: demo var/secret_key
+	bin/serve
 
 test: db
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -6,6 +6,7 @@ no. Views, admin actions and commands call these and never change registrations 
 """
 
 import datetime
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -28,6 +29,8 @@ from devices.models import (
     Unit,
 )
 
+domain_log = logging.getLogger("portal.domain")
+
 
 class RegistryError(Exception):
     """A rule of the registry refused the operation; ``message`` is safe to show the user."""
@@ -49,7 +52,17 @@ def record_event(
     verification_method="",
     client_address=None,
 ):
-    """Append one audit event (inside the caller's transaction)."""
+    """Append one audit event (inside the caller's transaction) and log it (ids, no e-mails)."""
+    domain_log.info(
+        action,
+        extra={
+            "unit": unit.production_code if unit is not None else "-",
+            "actor": getattr(actor, "pk", "-"),
+            "from_account": getattr(from_account, "pk", "-"),
+            "to_account": getattr(to_account, "pk", "-"),
+            "verification": verification_method or "-",
+        },
+    )
     return AuditEvent.objects.create(
         action=action,
         actor=actor,

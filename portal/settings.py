@@ -183,6 +183,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "portal.client_address.client_address"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in forms post the e-mail as "username"
 AXES_VERBOSE = False
 
 # Two-factor authentication (TOTP) for the support centre.

@@ -26,8 +26,9 @@ class Command(BaseCommand):
             if batch_sent + batch_failed == 0 or batch_sent == 0:
                 break
         pruned = ratelimit.prune()
-        self.stdout.write(
-            f"transfer requests escalated: {escalated}; support changes applied: {applied}; "
-            f"e-mails sent: {sent}, "
-            f"failed (will retry): {failed}; rate-limit windows pruned: {pruned}"
-        )
+        if options["verbosity"] >= 1:
+            self.stdout.write(
+                f"transfer requests escalated: {escalated}; support changes applied: {applied}; "
+                f"e-mails sent: {sent}, failed (will retry): {failed}; "
+                f"rate-limit windows pruned: {pruned}"
+            )

@@ -3,6 +3,7 @@
 Idempotent: running it again changes nothing and creates no duplicates.
 """
 
+import base64
 import io
 
 from django.contrib.auth import get_user_model
@@ -10,6 +11,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from claims.models import Store, StoreMembership
 from devices import catalogue, codes
@@ -18,6 +21,9 @@ from devices.roles import SUPERVISORS, SUPPORT_AGENTS, ensure_support_groups
 from devices.services import register_unit
 
 DEMO_PASSWORD = "demo-password"
+# Development only: a fixed authenticator key and backup codes for the demo admin users.
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"  # RFC 6238's test key
+DEMO_BACKUP_CODES = ["demo0001", "demo0002", "demo0003", "demo0004", "demo0005"]
 DEMO_MODELS = [
     "Aurora kit, jade green",
     "Aurora kit, slate grey",
@@ -57,12 +63,21 @@ class Command(BaseCommand):
             StoreMembership.objects.get_or_create(store=store, user=users["staff@example.com"])
             for email, group in GROUPS.items():
                 users[email].groups.add(Group.objects.get(name=group))
+            for user in users.values():
+                if user.is_staff:
+                    self._second_factor(user)
             self._register_demo_kit(users["customer@example.com"])
         self.stdout.write(
             self.style.SUCCESS(f"Demo data is ready. Demo logins (password '{DEMO_PASSWORD}'):")
         )
         for email, _name, role, _staff, _su in LOGINS:
             self.stdout.write(f"  {email:<24} {role}")
+        secret = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+        self.stdout.write(
+            "The support centre (/admin/) also asks for a second factor. Add this key to an "
+            f"authenticator app: {secret}\n  (or: oathtool --totp -b {secret}), or use a backup "
+            f"code: {', '.join(DEMO_BACKUP_CODES)} (each works once per `make run`)."
+        )
         free_kit = codes.make_box_code(DEMO_FIRST_SERIAL + 1)
         self.stdout.write(f"  A free kit to register: box code {codes.format_box_code(free_kit)}")
 
@@ -96,6 +111,18 @@ class Command(BaseCommand):
                 email_verified_at=timezone.now(),
             )
         return user
+
+    def _second_factor(self, user):
+        TOTPDevice.objects.update_or_create(
+            user=user, name="demo authenticator", defaults={"key": DEMO_TOTP_KEY, "confirmed": True}
+        )
+        backup, _created = StaticDevice.objects.get_or_create(
+            user=user, name="demo backup codes", defaults={"confirmed": True}
+        )
+        backup.token_set.all().delete()
+        StaticToken.objects.bulk_create(
+            StaticToken(device=backup, token=token) for token in DEMO_BACKUP_CODES
+        )
 
     def _register_demo_kit(self, customer):
         kit = Kit.objects.get(box_code=codes.make_box_code(DEMO_FIRST_SERIAL))
