@@ -9,7 +9,11 @@ import logging
 import re
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-_TOKEN = re.compile(r"\b[A-Za-z0-9_-]{8,}:[A-Za-z0-9_-]{4,}:[A-Za-z0-9_-]{20,}\b")
+# Signed tokens (django.core.signing) and password-reset style tokens (base36-hex).
+_TOKEN = re.compile(
+    r"\b[A-Za-z0-9_-]{8,}:[A-Za-z0-9_-]{4,}:[A-Za-z0-9_-]{20,}\b"
+    r"|\b[0-9a-z]{1,13}-[0-9a-f]{20,}\b"
+)
 _SECRET_KEYS = {"password", "token", "secret", "code"}
 
 STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}

@@ -284,5 +284,6 @@ LOGGING = {
         # Our request log replaces Django's, whose lines carry raw paths (tokens live there).
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # its info lines repeat every sign-in
     },
 }

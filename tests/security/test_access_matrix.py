@@ -1,0 +1,185 @@
+"""Every URL of the project, as every kind of visitor: objects answer 404/403 to everyone who
+must not see them. The URL list comes from the URL conf, so a new page without an entry in
+MATRIX fails `test_every_url_is_in_the_matrix`."""
+
+import pytest
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from devices.services import request_transfer
+from tests.conftest import CommitAwareClient, verified_client
+from tests.factories import (
+    ClaimFactory,
+    RegistrationFactory,
+    StoreFactory,
+    StoreMembershipFactory,
+    UnitFactory,
+    UserFactory,
+)
+
+ROLES = ["anonymous", "customer_a", "customer_b", "staff_a", "staff_b", "agent"]
+SIGNED_IN = ROLES[1:]
+EVERYONE = ROLES
+
+# name: (method, allowed roles, URL arguments from the world)
+MATRIX = {
+    "home": ("GET", EVERYONE, None),
+    "accounts:sign_up": ("GET", EVERYONE, None),
+    "accounts:sign_up_done": ("GET", EVERYONE, None),
+    "accounts:verify_email": ("GET", EVERYONE, lambda w: ["MQ", "bad-token"]),
+    "accounts:accept_invitation": ("GET", EVERYONE, lambda w: ["bad-token"]),
+    "accounts:sign_in": ("GET", EVERYONE, None),
+    "accounts:password_reset": ("GET", EVERYONE, None),
+    "accounts:password_reset_done": ("GET", EVERYONE, None),
+    "accounts:password_reset_confirm": ("GET", EVERYONE, lambda w: ["MQ", "bad-token"]),
+    "accounts:password_reset_complete": ("GET", EVERYONE, None),
+    "devices:object_to_change": ("GET", EVERYONE, lambda w: ["bad-token"]),
+    "accounts:sign_out": ("POST", EVERYONE, None),
+    "accounts:resend_verification": ("POST", SIGNED_IN, None),
+    "accounts:password_change": ("GET", SIGNED_IN, None),
+    "accounts:profile": ("GET", SIGNED_IN, None),
+    "accounts:delete_account": ("GET", SIGNED_IN, None),
+    "accounts:download_data": ("GET", SIGNED_IN, None),
+    "accounts:two_factor": ("GET", ["agent"], None),
+    "devices:my_devices": ("GET", SIGNED_IN, None),
+    "devices:add_device": ("GET", SIGNED_IN, None),
+    "devices:add_by_box_code": ("POST", SIGNED_IN, None),
+    "devices:add_by_unit_codes": ("POST", SIGNED_IN, None),
+    "devices:request_transfer": ("POST", SIGNED_IN, None),
+    "devices:create_handover": ("GET", SIGNED_IN, None),
+    "devices:redeem_handover": ("GET", SIGNED_IN, None),
+    "devices:unit_detail": ("GET", ["customer_a"], lambda w: [w["unit"].pk]),
+    "devices:unit_proof": ("GET", ["customer_a"], lambda w: [w["unit"].pk]),
+    "devices:remove_unit": ("GET", ["customer_a"], lambda w: [w["unit"].pk]),
+    "devices:report_lost": ("GET", ["customer_a"], lambda w: [w["unit"].pk]),
+    "devices:clear_lost_report": ("POST", ["customer_a"], lambda w: [w["unit"].pk]),
+    "devices:not_mine": ("GET", ["customer_a"], lambda w: [w["unit"].pk]),
+    "devices:approve_transfer": ("GET", ["customer_a"], lambda w: [w["transfer"].pk]),
+    "devices:decline_transfer": ("GET", ["customer_a"], lambda w: [w["transfer"].pk]),
+    "devices:report_requested_unit_stolen": ("GET", ["customer_a"], lambda w: [w["transfer"].pk]),
+    "devices:handover_detail": ("GET", ["customer_a"], lambda w: [w["handover"].pk]),
+    "devices:cancel_handover": ("POST", ["customer_a"], lambda w: [w["handover"].pk]),
+    "counter:home": ("GET", ["staff_a", "staff_b"], None),
+}
+STORE_PAGES = {
+    "store_home": "GET",
+    "sale": "GET",
+    "sale_confirm": "POST",
+    "replace_start": "GET",
+    "replace_find_customer": "POST",
+    "replace_details": "POST",
+    "replace_confirm": "POST",
+    "history": "GET",
+    "history_csv": "GET",
+    "invitations": "GET",
+}
+for _name, _method in STORE_PAGES.items():
+    MATRIX[f"counter:{_name}"] = (_method, ["staff_a"], lambda w: [w["store"].pk])
+for _name, _method in {
+    "claim_receipt": "GET",
+    "invitation_correct": "POST",
+    "invitation_cancel": "GET",
+    "invitation_resend": "POST",
+}.items():
+    key = "claim" if _name == "claim_receipt" else "invitation"
+    MATRIX[f"counter:{_name}"] = (
+        _method,
+        ["staff_a"],
+        lambda w, key=key: [w["store"].pk, w[key].pk],
+    )
+
+
+def project_url_names(patterns=None, namespace=""):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            if pattern.namespace != "admin":
+                yield from project_url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield namespace + pattern.name
+
+
+def test_every_url_is_in_the_matrix():
+    assert set(project_url_names()) - set(MATRIX) == set()
+
+
+@pytest.fixture
+def world(db):
+    customer_a = UserFactory(email="a@example.com")
+    customer_b = UserFactory(email="b@example.com")
+    store, other_store = StoreFactory(), StoreFactory()
+    staff_a = StoreMembershipFactory(store=store).user
+    staff_b = StoreMembershipFactory(store=other_store).user
+    agent = UserFactory(email="agent@example.com", is_staff=True)
+    unit = UnitFactory()
+    RegistrationFactory(unit=unit, account=customer_a, source="store_sale", store=store)
+    from claims.services import find_or_invite_customer
+    from devices.services import create_handover_code
+
+    _invited, invitation = find_or_invite_customer(
+        email="new@example.com", store=store, staff=staff_a
+    )
+    handover_unit = UnitFactory()
+    RegistrationFactory(unit=handover_unit, account=customer_a)
+    return {
+        "users": {
+            "customer_a": customer_a,
+            "customer_b": customer_b,
+            "staff_a": staff_a,
+            "staff_b": staff_b,
+            "agent": agent,
+        },
+        "unit": unit,
+        "store": store,
+        "transfer": request_transfer(unit=unit, requester=customer_b),
+        "handover": create_handover_code(owner=customer_a, units=[handover_unit]),
+        "claim": ClaimFactory(store=store),
+        "invitation": invitation,
+    }
+
+
+def client_for(world, role):
+    if role == "anonymous":
+        return CommitAwareClient(raise_request_exception=False)
+    user = world["users"][role]
+    if role == "agent":
+        return verified_client(user)
+    client = CommitAwareClient(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_url_access(world, name, role):
+    method, allowed, arguments = MATRIX[name]
+    url = reverse(name, args=arguments(world) if arguments else None)
+    client = client_for(world, role)
+    response = client.post(url, {}) if method == "POST" else client.get(url)
+    assert response.status_code != 500
+    if role in allowed:
+        assert response.status_code not in (403, 404), f"{role} refused {name}"
+    elif role == "anonymous":
+        assert response.status_code == 302 and "/account/sign-in/" in response["Location"]
+    else:
+        assert response.status_code in (403, 404), f"{role} reached {name}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_support_centre_reaches_the_admin(world, role):
+    client = client_for(world, role)
+    urls = [
+        reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist")
+        for m in admin.site._registry
+    ]
+    urls += [
+        reverse("admin:devices_unit_change", args=[world["unit"].pk]),
+        reverse("admin:devices_unit_release", args=[world["unit"].pk]),
+        reverse("admin:index"),
+    ]
+    for url in urls:
+        response = client.get(url)
+        if role == "agent":
+            assert response.status_code in (200, 403), url  # 403: a permission it lacks
+        else:
+            assert response.status_code == 302 and "/admin/login/" in response["Location"], url
