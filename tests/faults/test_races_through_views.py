@@ -81,3 +81,40 @@ def test_approving_a_transfer_while_removing_the_unit(owner, stranger):
         assert transfer.status == TransferRequest.Status.CANCELLED  # removal won
         assert current is None
     assert Registration.objects.filter(unit=unit, ended_at__isnull=True).count() <= 1
+
+
+def test_the_lookup_limit_holds_across_connections(settings):
+    """Two clients of one account on two database connections at once: no lost counts."""
+    from accounts.models import RateLimitCounter
+    from devices import codes
+
+    settings.LOOKUP_FAILURES_PER_ACCOUNT = 10
+    settings.LOOKUP_FAILURES_PER_ADDRESS = 1000
+    user = UserFactory()
+    clients = [signed_in(user), signed_in(user)]
+
+    def hammer(client, offset):
+        def run():
+            answers = []
+            for n in range(10):
+                response = client.post(
+                    reverse("devices:add_by_box_code"),
+                    {"box_code": codes.make_box_code(77_000_000_000 + offset + n)},
+                    follow=True,
+                )
+                answers.append("We cannot find this code" in response.text)
+            return answers
+
+        return run
+
+    results = run_together([hammer(clients[0], 0), hammer(clients[1], 100)])
+    looked_up = sum(sum(answers) for answers in results)
+    counter = RateLimitCounter.objects.get(key=f"lookup-account:{user.pk}")
+    assert counter.hits == looked_up  # every failure counted, none lost to a race
+    assert 10 <= looked_up <= 11  # at most one request slips in while both check at once
+    blocked = clients[0].post(
+        reverse("devices:add_by_box_code"),
+        {"box_code": codes.make_box_code(77_000_000_999)},
+        follow=True,
+    )
+    assert "Too many codes could not be registered" in blocked.text
