@@ -7,7 +7,7 @@ MANAGE  := $(PY) manage.py
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: run serve test lint format db db-stop migrate demo bench-import clean help
+.PHONY: run serve test lint format db db-stop migrate demo bench bench-import clean help
 
 help:
 	@echo "make run           set up everything and serve http://$(HOST):$(PORT)"
@@ -15,6 +15,7 @@ help:
 	@echo "make test          run the whole test suite"
 	@echo "make lint          ruff"
 	@echo "make db-stop       stop the embedded PostgreSQL"
+	@echo "make bench         registry-scale benchmark beside a bare Django ceiling (needs wrk)"
 	@echo "make bench-import  import one million generated kits and report the rate"
 
 $(VENV)/.installed: pyproject.toml
@@ -57,6 +58,9 @@ lint: $(VENV)/.installed
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+bench: migrate
+	$(PY) bench/run.py
 
 bench-import: migrate
 	$(PY) bench/import_catalogue.py $(if $(BENCH_KITS),--kits $(BENCH_KITS))

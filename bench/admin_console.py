@@ -24,7 +24,7 @@ from django.conf import settings  # noqa: E402
 
 django.setup()
 
-from import_catalogue import BENCH_DB, FIRST_SERIAL, database_url  # noqa: E402
+from common import BENCH_DB, FIRST_SERIAL, database_url  # noqa: E402
 
 
 def main():

@@ -13,10 +13,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+sys.path.insert(0, str(BASE_DIR / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 import django  # noqa: E402
@@ -24,19 +24,10 @@ import django  # noqa: E402
 django.setup()
 
 import psycopg2  # noqa: E402
+from common import BENCH_DB, FIRST_SERIAL, database_url  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from devices import catalogue  # noqa: E402
-
-BENCH_DB = "bench_import"
-FIRST_SERIAL = 20_000_000_000
-
-
-def database_url(name):
-    db = settings.DATABASES["default"]
-    host = quote(db["HOST"] or "localhost", safe="")
-    auth = quote(db["USER"]) + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{name}"
 
 
 def recreate_database(name):

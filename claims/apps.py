@@ -8,7 +8,7 @@ class ClaimsConfig(AppConfig):
 
     def ready(self):
         from accounts.signals import password_set_by_link
-        from claims import services
+        from claims import services, signals  # noqa: F401  (signals registers its receivers)
 
         def accept_invitations(sender, user, **kwargs):
             services.mark_invitations_accepted(user)

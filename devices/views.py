@@ -5,11 +5,9 @@ validates a form, calls a function of ``devices.services`` and redirects with a 
 """
 
 from functools import wraps
-from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -17,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from claims.models import Claim
-from devices import forms, lookups, services
+from devices import forms, lookups, selectors, services
 from devices.models import HandoverCode, Registration, TransferRequest, Unit
 from devices.services import RegistryError
 from portal.client_address import client_address
@@ -58,47 +56,17 @@ def _current_registration(unit, user):
 
 @login_required
 def my_devices(request):
-    user = request.user
-    registrations = Registration.objects.filter(account=user, ended_at__isnull=True).select_related(
-        "unit__product_model", "unit__kit", "store"
+    incoming, outgoing = selectors.transfer_requests_for(request.user)
+    return render(
+        request,
+        "devices/my_devices.html",
+        {
+            "kits": selectors.owned_units_by_kit(request.user),
+            "incoming_requests": incoming,
+            "outgoing_requests": outgoing,
+            "handovers": selectors.open_handover_codes(request.user),
+        },
     )
-    registrations = list(registrations)
-    # A replacement (loose stock) stands where the unit it replaced stood: in that kit.
-    slot_of = dict(
-        Claim.objects.filter(
-            replacement_unit__in=[r.unit_id for r in registrations], kit__isnull=False
-        ).values_list("replacement_unit_id", "kit_id")
-    )
-    for registration in registrations:
-        registration.slot_kit_id = registration.unit.kit_id or slot_of.get(registration.unit_id)
-    registrations.sort(
-        key=lambda r: (
-            r.slot_kit_id is None,
-            r.slot_kit_id or 0,
-            r.unit.kind != "holder",
-            r.unit_id,
-        )
-    )
-    kits = [
-        list(group)
-        for _kit, group in groupby(registrations, key=lambda r: r.slot_kit_id or -r.unit_id)
-    ]
-    context = {
-        "kits": kits,
-        "incoming_requests": TransferRequest.objects.filter(owner=user, status="pending")
-        .select_related("unit", "requester")
-        .order_by("created_at"),
-        "outgoing_requests": TransferRequest.objects.filter(requester=user)
-        .select_related("unit")
-        .order_by("-created_at")[:10],
-        "handovers": HandoverCode.objects.filter(
-            owner=user,
-            used_at__isnull=True,
-            cancelled_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        ).prefetch_related(Prefetch("units", queryset=Unit.objects.order_by("-kind"))),
-    }
-    return render(request, "devices/my_devices.html", context)
 
 
 def _add_page(request, box_form=None, units_form=None, outcomes=None, status=200):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -10,3 +11,8 @@ urlpatterns = [
     path("counter/", include("claims.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCHMARK_MODE:
+    from portal.views import bare_ceiling
+
+    urlpatterns.append(path("bench/ceiling/", bare_ceiling))

@@ -1,0 +1,446 @@
+"""`make bench`: the registry at scale, measured side by side with a bare Django ceiling.
+
+1. imports BENCH_KITS kits (default 1 million) into a fresh `bench_import` database through
+   `import_catalogue`, then registers a few hundred thousand units to generated accounts;
+2. starts the production server (gunicorn, as `make serve`) with the bare-ceiling page;
+3. drives load with wrk from a separate process (loopback only, bounded in time) against the
+   sign-in page, a signed-in "My devices", the add-device POST (successes and every kind of
+   refusal), the counter replacement POST, the admin unit search and the unit list;
+4. prints one table (requests/s, p50, p99, errors, SQL queries per request, ratio to the
+   ceiling) and writes bench/results.json and bench/RESULTS.md.
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+BENCH_DIR = BASE_DIR / "bench"
+VAR = BASE_DIR / "var" / "bench"
+sys.path.insert(0, str(BASE_DIR))
+sys.path.insert(0, str(BENCH_DIR))
+
+from common import BENCH_DB, FIRST_SERIAL, database_url  # noqa: E402
+
+BENCH_USERS = 100_000
+REGISTERED_KITS = 150_000  # 300,000 units registered to the generated accounts
+SESSIONS = 2_000
+ADDRESSES = 4_000
+PORT = 8765
+CSRF = "benchcsrftoken0123456789abcdefgh"  # a 32-character CSRF secret (cookie and header)
+
+
+def environment(database):
+    return {
+        **os.environ,
+        "DATABASE_URL": database,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_ENV": "production",
+        "SECURE_HTTPS": "false",
+        "SECRET_KEY": "bench-" + "k" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1,testserver",
+        "BENCHMARK_MODE": "true",
+        # Refusals come from thousands of (header) addresses, so the per-address limit does
+        # not turn them all into "try later"; the limiter still runs on every request.
+        "TRUSTED_PROXY_COUNT": "1",
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def run_import(kits):
+    started = time.monotonic()
+    output = subprocess.run(
+        [sys.executable, str(BENCH_DIR / "import_catalogue.py"), "--kits", str(kits)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    print(output.strip())
+    line = [x for x in output.splitlines() if x.startswith("import of")][-1]
+    seconds = float(line.split(": ")[1].split(" s")[0])
+    peak = int(line.rsplit("process ", 1)[1].split(" MB")[0])
+    return {
+        "kits": kits,
+        "units": 2 * kits,
+        "seconds": seconds,
+        "kits_per_s": kits / seconds,
+        "peak_memory_mb": peak,
+        "wall_s": time.monotonic() - started,
+    }
+
+
+def prepare_data():
+    """Accounts, registrations, a store, support staff and sessions; returns the cast."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import User
+    from claims.models import Store, StoreMembership
+
+    password = make_password("bench-password")  # the fast hasher (BENCHMARK_MODE)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO accounts_user (password, is_superuser, email, full_name, language,"
+            " is_active, is_staff, email_verified_at, date_joined)"
+            " SELECT %s, false, 'bench-' || g || '@example.com', '', 'en', true, false, now(),"
+            " now() FROM generate_series(1, %s) g",
+            [password, BENCH_USERS],
+        )
+        cursor.execute(
+            "WITH u AS (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM accounts_user"
+            "           WHERE email LIKE 'bench-%%'),"
+            "     k AS (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM devices_kit"
+            "           ORDER BY id LIMIT %s)"
+            " INSERT INTO devices_registration (unit_id, account_id, source, started_at,"
+            " end_reason, registered_by_id)"
+            " SELECT unit.id, u.id, 'customer', now() - interval '30 days', '', u.id"
+            " FROM k JOIN u ON u.rn = (k.rn - 1) %% %s + 1"
+            " JOIN devices_unit unit ON unit.kit_id = k.id",
+            [REGISTERED_KITS, BENCH_USERS],
+        )
+        cursor.execute(
+            "UPDATE devices_unit SET warranty_start = current_date - 30 WHERE id IN"
+            " (SELECT unit_id FROM devices_registration)"
+        )
+        cursor.execute("ANALYZE")
+    store = Store.objects.create(name="Bench store")
+    staff = User.objects.create_user("bench-staff@example.com", "bench-password")
+    StoreMembership.objects.create(store=store, user=staff)
+    agent = User.objects.create_user("bench-agent@example.com", "bench-password", is_staff=True)
+    agent.groups.add(Group.objects.get(name="Support agents"))
+    device = TOTPDevice.objects.create(user=agent, name="bench", confirmed=True)
+
+    def session_for(user, **extra):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.update(extra)
+        session.create()
+        return session.session_key
+
+    customers = list(
+        User.objects.filter(email__startswith="bench-", is_staff=False)
+        .exclude(pk=staff.pk)
+        .order_by("pk")[:SESSIONS]
+    )
+    return {
+        "customers": [(user, session_for(user)) for user in customers],
+        "store": store,
+        "staff_session": session_for(staff),
+        "agent_session": session_for(agent, **{DEVICE_ID_SESSION_KEY: device.persistent_id}),
+    }
+
+
+def cookie(session):
+    return f"sessionid={session}; csrftoken={CSRF}"
+
+
+def line(method, path, session="", forwarded="", body=None):
+    return "\t".join(
+        [
+            method,
+            path,
+            cookie(session) if session else "",
+            CSRF if method == "POST" else "",
+            forwarded,
+            urlencode(body) if body else "",
+        ]
+    )
+
+
+def scenarios(cast):
+    """name -> list of request lines (replayed round-robin by wrk)."""
+    from devices import codes
+    from devices.models import Registration
+
+    rng = random.Random(7)
+    customers = cast["customers"]
+    addresses = [f"198.51.{n // 250}.{n % 250 + 1}" for n in range(ADDRESSES)]
+    owned = {}
+    for registration in Registration.objects.filter(
+        account__in=[u for u, _ in customers], unit__kind="charger"
+    ).select_related("unit__kit", "account"):
+        owned.setdefault(registration.account_id, registration)
+    free_serials = iter(range(FIRST_SERIAL + REGISTERED_KITS + 10, FIRST_SERIAL + 10**9))
+
+    def add_device(user, session, n):
+        own = owned[user.pk].unit
+        other = owned[customers[(n + 1) % len(customers)][0].pk].unit
+        kind = n % 7
+        if kind == 0:  # success: a free kit
+            body = {"box_code": codes.make_box_code(next(free_serials))}
+            path = "/devices/add/box/"
+        elif kind == 1:  # malformed
+            body, path = {"box_code": "12345"}, "/devices/add/box/"
+        elif kind == 2:  # one character mistyped
+            good = codes.make_box_code(next(free_serials))
+            body = {"box_code": good[:-1] + str((int(good[-1]) + 1) % 10)}
+            path = "/devices/add/box/"
+        elif kind == 3:  # a charger code in the holder field
+            body, path = {"holder_code": own.production_code}, "/devices/add/units/"
+        elif kind == 4:  # valid but not in the catalogue
+            body = {"box_code": codes.make_box_code(90_000_000_000 + n)}
+            path = "/devices/add/box/"
+        elif kind == 5:  # registered to another account
+            body, path = {"charger_code": other.production_code}, "/devices/add/units/"
+        else:  # already yours
+            body, path = {"charger_code": own.production_code}, "/devices/add/units/"
+        return line("POST", path, session, addresses[n % len(addresses)], body)
+
+    store = cast["store"].pk
+    replacements = []
+    for n, (user, _session) in enumerate(customers):
+        faulty = owned[user.pk].unit
+        spare = codes.make_unit_code(codes.CHARGER, next(free_serials))
+        replacements.append(
+            line(
+                "POST",
+                f"/counter/{store}/replace/confirm/",
+                cast["staff_session"],
+                addresses[n % len(addresses)],
+                {
+                    "faulty_code": faulty.production_code,
+                    "customer_email": user.email,
+                    "replacement_code": spare,
+                    "reason": "does_not_heat",
+                    "note": "",
+                },
+            )
+        )
+    searched = [owned[u.pk].unit.production_code for u, _ in customers]
+    return {
+        "bare ceiling": [
+            line("GET", f"/bench/ceiling/?code={codes.make_box_code(FIRST_SERIAL + n)}")
+            for n in range(1000)
+        ],
+        "sign-in page": [line("GET", "/account/sign-in/")],
+        "My devices (signed in)": [line("GET", "/devices/", s) for _u, s in customers],
+        "add-device POST (mix)": [add_device(u, s, n) for n, (u, s) in enumerate(customers * 4)],
+        "counter replacement POST": replacements,
+        "admin unit search (exact code)": [
+            line(
+                "GET",
+                "/admin/devices/unit/?" + urlencode({"q": code.lower()}),
+                cast["agent_session"],
+            )
+            for code in rng.sample(searched, 500)
+        ],
+        "admin unit list": [line("GET", "/admin/devices/unit/", cast["agent_session"])],
+    }
+
+
+def start_server(env, workers):
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+    )
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "portal.wsgi",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "60",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    raise SystemExit("the benchmark server did not start")
+
+
+def wrk(requests, duration, connections):
+    path = VAR / "requests.tsv"
+    path.write_text("\n".join(requests) + "\n")
+    result = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(BENCH_DIR / "replay.lua"),
+            f"http://127.0.0.1:{PORT}",
+        ],
+        env={**os.environ, "REQUESTS_FILE": str(path)},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=duration + 60,
+    )
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    data["rps"] = data["requests"] / data["seconds"]
+    return data
+
+
+def queries_per_request(request_line):
+    """One request in this process (same settings and database), counting its SQL."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    method, path, cookies, _csrf, forwarded, body = request_line.split("\t")
+    client = Client(HTTP_X_FORWARDED_FOR=forwarded) if forwarded else Client()
+    for part in filter(None, cookies.split("; ")):
+        name, value = part.split("=", 1)
+        client.cookies[name] = value
+    with CaptureQueriesContext(connection) as queries:
+        if method == "POST":
+            client.post(path, body, content_type="application/x-www-form-urlencoded")
+        else:
+            client.get(path)
+    return len(queries.captured_queries)
+
+
+def machine():
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        line.split()[1]
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memory_gb": round(int(memory) / 1024**2, 1),
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kits", type=int, default=int(os.environ.get("BENCH_KITS", 1_000_000)))
+    parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_SECONDS", 10)))
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", 4)))
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("make bench needs wrk (Debian: apt-get install wrk)")
+    VAR.mkdir(parents=True, exist_ok=True)
+
+    print(f"1. import {args.kits:,} kits")
+    imported = run_import(args.kits)
+    env = environment(database_url(BENCH_DB))
+    os.environ.update({k: v for k, v in env.items() if k != "DJANGO_ENV"})
+    import django
+
+    django.setup()
+    print(f"2. register {2 * REGISTERED_KITS:,} units to {BENCH_USERS:,} generated accounts")
+    cast = prepare_data()
+    plan = scenarios(cast)
+    print(
+        f"3. serve with gunicorn, {args.workers} workers; load with wrk, "
+        f"{args.connections} connections, {args.duration} s per page"
+    )
+    server = start_server(env, args.workers)
+    results = {}
+    try:
+        for name, requests in plan.items():
+            wrk(requests, 2, args.connections)  # warm up this page
+            results[name] = wrk(requests, args.duration, args.connections)
+            print(f"   {name}: {results[name]['rps']:.0f} requests/s")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    for name, requests in plan.items():
+        results[name]["queries"] = queries_per_request(requests[len(requests) // 2])
+    ceiling = results["bare ceiling"]["rps"]
+    for data in results.values():
+        data["ratio_to_ceiling"] = data["rps"] / ceiling
+    report(imported, results, args)
+
+
+def report(imported, results, args):
+    header = (
+        "| page | requests/s | p50 ms | p99 ms | errors (5xx / socket) | SQL queries "
+        "| share of ceiling |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    )
+    rows = [
+        f"| {name} | {d['rps']:.0f} | {d['p50_ms']:.1f} | {d['p99_ms']:.1f} | "
+        f"{d['status_5xx']} / {d['socket_errors']} | {d['queries']} | "
+        f"{100 * d['ratio_to_ceiling']:.0f} % |"
+        for name, d in results.items()
+    ]
+    notes = [
+        f"Import: {imported['kits']:,} kits ({imported['units']:,} units) in "
+        f"{imported['seconds']:.1f} s ({imported['kits_per_s']:,.0f} kits/s), peak memory "
+        f"{imported['peak_memory_mb']} MB.",
+        f"Load: wrk, {args.connections} connections, {args.duration} s per page after a 2 s "
+        f"warm-up; gunicorn with {args.workers} workers; server, PostgreSQL and wrk share the "
+        "machine. Loopback only.",
+        "Passwords use the fast (MD5) hasher in the benchmark, so it measures pages, not PBKDF2.",
+        f"Refusals are spread over {SESSIONS:,} signed-in accounts and {ADDRESSES:,} client "
+        "addresses (X-Forwarded-For behind one trusted proxy), so the rate limits rarely "
+        'answer "try later"; the limiter\'s own queries are still in every request.',
+        "4xx answers on the POST pages are the refusals the mix asks for, not errors.",
+    ]
+    table = "\n".join([header, *rows])
+    print("\n" + table + "\n\n" + "\n".join(notes))
+    info = machine()
+    (BENCH_DIR / "results.json").write_text(
+        json.dumps(
+            {
+                "machine": info,
+                "import": imported,
+                "pages": results,
+                "settings": {
+                    "connections": args.connections,
+                    "duration_s": args.duration,
+                    "workers": args.workers,
+                },
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    (BENCH_DIR / "RESULTS.md").write_text(
+        f"# `make bench` results\n\nMachine: {info['cpu']}, {info['cores']} cores, "
+        f"{info['memory_gb']} GB, Python {info['python']}, {info['system']}.\n\n"
+        f"{table}\n\n"
+        + "\n".join(f"- {note}" for note in notes)
+        + "\n\nSupport centre with 10 million units (exact-code search, unit list, EXPLAIN "
+        "plans): see `RESULTS-admin.md` (`python bench/admin_console.py`).\n"
+    )
+
+
+if __name__ == "__main__":
+    main()

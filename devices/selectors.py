@@ -1,0 +1,71 @@
+"""Read-only queries behind the customer pages, in a constant number of SQL queries."""
+
+from itertools import groupby
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from devices.models import HandoverCode, Registration, TransferRequest, Unit
+
+
+def owned_units_by_kit(account):
+    """The account's open registrations grouped by kit, holder first; a replacement (loose
+    stock) stands in the kit of the unit it replaced."""
+    from claims.models import Claim
+
+    registrations = list(
+        Registration.objects.filter(account=account, ended_at__isnull=True).select_related(
+            "unit__product_model", "unit__kit", "store"
+        )
+    )
+    loose = [r.unit_id for r in registrations if r.unit.kit_id is None]
+    slot_of = (
+        dict(
+            Claim.objects.filter(replacement_unit__in=loose, kit__isnull=False).values_list(
+                "replacement_unit_id", "kit_id"
+            )
+        )
+        if loose
+        else {}
+    )
+    for registration in registrations:
+        registration.slot_kit_id = registration.unit.kit_id or slot_of.get(registration.unit_id)
+    registrations.sort(
+        key=lambda r: (
+            r.slot_kit_id is None,
+            r.slot_kit_id or 0,
+            r.unit.kind != "holder",
+            r.unit_id,
+        )
+    )
+    return [
+        list(group)
+        for _kit, group in groupby(registrations, key=lambda r: r.slot_kit_id or -r.unit_id)
+    ]
+
+
+def transfer_requests_for(account, recent=10):
+    """(requests waiting for this owner's answer, this account's own recent requests), in one
+    query."""
+    requests = list(
+        TransferRequest.objects.filter(
+            Q(owner=account, status=TransferRequest.Status.PENDING) | Q(requester=account)
+        )
+        .select_related("unit", "requester")
+        .order_by("-created_at")[:200]
+    )
+    incoming = sorted(
+        (t for t in requests if t.owner_id == account.pk and t.status == "pending"),
+        key=lambda t: t.created_at,
+    )
+    outgoing = [t for t in requests if t.requester_id == account.pk][:recent]
+    return incoming, outgoing
+
+
+def open_handover_codes(account):
+    return HandoverCode.objects.filter(
+        owner=account,
+        used_at__isnull=True,
+        cancelled_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).prefetch_related(Prefetch("units", queryset=Unit.objects.order_by("-kind")))
