@@ -7,7 +7,7 @@ MANAGE  := $(PY) manage.py
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: run serve test lint format db db-stop migrate demo bench bench-import clean help
+.PHONY: run serve test lint format db db-stop migrate demo messages bench bench-import clean help
 
 help:
 	@echo "make run           set up everything and serve http://$(HOST):$(PORT)"
@@ -58,6 +58,12 @@ lint: $(VENV)/.installed
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Translators: extract strings (needs GNU gettext's xgettext), then compile with polib.
+messages: $(VENV)/.installed
+	$(MANAGE) makemessages -l cs --no-obsolete --ignore=".venv/*" --ignore="var/*" \
+	  --ignore="bench/*" --ignore="tests/*"
+	$(PY) -c "import polib; polib.pofile('locale/cs/LC_MESSAGES/django.po').save_as_mofile('locale/cs/LC_MESSAGES/django.mo')"
 
 bench: migrate
 	$(PY) bench/run.py

@@ -21,3 +21,5 @@ def django_db_modify_db_settings():
 def fast_password_hasher(settings):
     # Real hashing costs ~0.7 s per check on our machines; tests measure behaviour, not PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests read English unless they ask for Czech (the portal's default is Czech).
+    settings.LANGUAGE_CODE = "en"

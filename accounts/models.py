@@ -6,6 +6,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def default_language():
+    """The site's language: the best guess for an account a store creates for a customer."""
+    return settings.LANGUAGE_CODE
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -41,7 +46,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail address"))
     full_name = models.CharField(_("name"), max_length=150, blank=True)
     language = models.CharField(
-        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="cs"
+        _("preferred language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=default_language,
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(

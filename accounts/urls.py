@@ -33,6 +33,7 @@ urlpatterns = [
     ),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("profile/", views.profile, name="profile"),
+    path("language/", views.set_language, name="set_language"),
     path("two-factor/", views.two_factor, name="two_factor"),
     path("delete/", views.delete_account, name="delete_account"),
     path("my-data.json", views.download_data, name="download_data"),

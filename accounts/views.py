@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
@@ -8,6 +9,7 @@ from django.urls import reverse_lazy
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
 from accounts import export, forms, services
@@ -154,3 +156,14 @@ def two_factor(request):
             "qr": two_factor_setup.qr_data_uri(device),
         },
     )
+
+
+@require_POST
+def set_language(request):
+    """The header's language switch: Django's own view (cookie), and for a signed-in person
+    the account's preferred language too, so e-mails follow."""
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return i18n_views.set_language(request)

@@ -1,9 +1,12 @@
 import logging
 import time
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 
 request_log = logging.getLogger("portal.request")
 
@@ -53,3 +56,24 @@ class DatabaseUnavailableMiddleware:
             response["Retry-After"] = "30"
             return response
         return None
+
+
+class AccountLanguageMiddleware:
+    """A signed-in person reads the portal in their account's preferred language, whatever
+    the browser says (LocaleMiddleware has chosen for everyone else)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.languages = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and SESSION_KEY in session:
+            try:
+                language = request.user.language if request.user.is_authenticated else None
+            except DatabaseError:
+                language = None  # the view will meet the outage and answer 503
+            if language in self.languages:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        return self.get_response(request)

@@ -119,6 +119,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "portal.middleware.AccountLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -204,7 +205,9 @@ if BENCHMARK_MODE:
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
 
-LANGUAGE_CODE = "en"
+# Czech first (the first market); English for staff and many customers. The account's
+# preferred language wins once signed in (portal.middleware.AccountLanguageMiddleware).
+LANGUAGE_CODE = env_str("LANGUAGE_CODE", "cs")
 LANGUAGES = [("cs", _("Czech")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Prague")

@@ -17,6 +17,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"person{n}@example.com")
     full_name = factory.Faker("name")
+    language = "en"
     email_verified_at = factory.LazyFunction(timezone.now)
     password = factory.django.Password(TEST_PASSWORD)
 

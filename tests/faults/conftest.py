@@ -109,6 +109,7 @@ def portal_server(spare_database):
         "ALLOWED_HOSTS": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
         "DATABASE_CONNECT_TIMEOUT": "3",
+        "LANGUAGE_CODE": "en",
     }
     process = subprocess.Popen(
         [

@@ -35,6 +35,7 @@ MATRIX = {
     "accounts:password_reset_complete": ("GET", EVERYONE, None),
     "devices:object_to_change": ("GET", EVERYONE, lambda w: ["bad-token"]),
     "accounts:sign_out": ("POST", EVERYONE, None),
+    "accounts:set_language": ("POST", EVERYONE, None),
     "accounts:resend_verification": ("POST", SIGNED_IN, None),
     "accounts:password_change": ("GET", SIGNED_IN, None),
     "accounts:profile": ("GET", SIGNED_IN, None),
