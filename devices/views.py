@@ -25,6 +25,10 @@ def home(request):
     return render(request, "devices/home.html")
 
 
+def accessibility(request):
+    return render(request, "devices/accessibility.html")
+
+
 def verified_email_required(view):
     """Only accounts with a verified e-mail register or receive devices."""
 

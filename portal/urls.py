@@ -6,6 +6,7 @@ from devices import views as device_views
 
 urlpatterns = [
     path("", device_views.home, name="home"),
+    path("accessibility/", device_views.accessibility, name="accessibility"),
     path("account/", include("accounts.urls")),
     path("devices/", include("devices.urls")),
     path("counter/", include("claims.urls")),

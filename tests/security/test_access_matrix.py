@@ -24,6 +24,7 @@ EVERYONE = ROLES
 # name: (method, allowed roles, URL arguments from the world)
 MATRIX = {
     "home": ("GET", EVERYONE, None),
+    "accessibility": ("GET", EVERYONE, None),
     "accounts:sign_up": ("GET", EVERYONE, None),
     "accounts:sign_up_done": ("GET", EVERYONE, None),
     "accounts:verify_email": ("GET", EVERYONE, lambda w: ["MQ", "bad-token"]),
