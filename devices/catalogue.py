@@ -47,10 +47,10 @@ class ImportReport:
         return self.bad_lines == 0
 
 
-def _parse_row(row):
+def _parse_row(row, positions):
     """Canonical (box, holder, charger, model) of one CSV row, or raise CodeError/ValueError."""
     box_raw, holder_raw, charger_raw, model = (
-        (row.get(column) or "").strip() for column in REQUIRED_COLUMNS
+        (row[i] if i < len(row) else "").strip() for i in positions
     )
     if not model:
         raise ValueError("model is empty")
@@ -98,16 +98,18 @@ class _CopySource(io.RawIOBase):
         return data
 
 
-def _staging_lines(reader, report, model_index, progress):
+def _staging_lines(reader, positions, report, model_index, progress):
     """Validate rows; yield valid ones as COPY text lines (batched), record the bad ones."""
     batch = []
     for row in reader:
+        if not row:
+            continue  # a blank line, as csv.DictReader would skip it
         report.rows += 1
         line = reader.line_num
         if progress is not None and report.rows % 10_000 == 0:
             progress()
         try:
-            box, holder, charger, model = _parse_row(row)
+            box, holder, charger, model = _parse_row(row, positions)
         except ValueError as error:
             _add_error(report, line, str(error))
             continue
@@ -158,8 +160,9 @@ SELECT line, message FROM problems
 
 def import_catalogue(stream, *, actor=None, source_name="", dry_run=False, progress=None):
     """Load one batch from a text stream; return an ImportReport. Loads all or nothing."""
-    reader = csv.DictReader(stream)
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    reader = csv.reader(stream)
+    header = [name.strip() for name in next(reader, [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise CatalogueFormatError(
             f"the header row must name the columns {','.join(REQUIRED_COLUMNS)}"
@@ -185,7 +188,8 @@ def import_catalogue(stream, *, actor=None, source_name="", dry_run=False, progr
             " kit_id bigint NOT NULL DEFAULT nextval(pg_get_serial_sequence('devices_kit',"
             " 'id'))) ON COMMIT DROP"
         )
-        source = _CopySource(_staging_lines(reader, report, model_index, progress))
+        positions = [header.index(column) for column in REQUIRED_COLUMNS]
+        source = _CopySource(_staging_lines(reader, positions, report, model_index, progress))
         cursor.cursor.copy_expert(
             "COPY catalogue_staging (line, box_code, holder_code, charger_code, model_index)"
             " FROM STDIN",

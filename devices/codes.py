@@ -30,6 +30,9 @@ SERIAL_LENGTH = 11
 _LOOKALIKE_DIGITS = str.maketrans("OQILZSB", "0011258")
 # Spaces of any kind and every dash-like character people paste from documents.
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+# Already canonical input (catalogue files, scanners) skips normalising: same result, faster.
+_CANONICAL_BOX = re.compile(r"[0-9]{12}")
+_CANONICAL_UNIT = re.compile(r"[HC][0-9]{12}")
 
 
 class CodeError(ValueError):
@@ -54,6 +57,8 @@ def _digits(text):
 
 def parse_box_code(raw):
     """Return the canonical 12-digit box code or raise CodeError."""
+    if isinstance(raw, str) and _CANONICAL_BOX.fullmatch(raw) and damm.is_valid(raw):
+        return raw
     code = _digits(normalise(raw))
     if not code:
         raise CodeError("empty", _("Enter the twelve-digit box code."))
@@ -80,6 +85,13 @@ def parse_unit_code(raw, expected_kind=None):
 
     With ``expected_kind``, a valid code of the other kind is refused with reason ``kind``.
     """
+    if (
+        isinstance(raw, str)
+        and _CANONICAL_UNIT.fullmatch(raw)
+        and damm.is_valid(raw[1:])
+        and (expected_kind is None or KIND_LETTERS[raw[0]] == expected_kind)
+    ):
+        return raw
     text = normalise(raw)
     if not text:
         raise CodeError("empty", _("Enter the production code."))
