@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from claims.models import Claim
 from claims.services import check_faulty_unit, check_replacement_unit, is_out_of_warranty
 from devices import codes
-from devices.forms import CodeField, parse_code
+from devices.forms import CodeField, UnitCodeFieldsMixin, parse_code
 from devices.models import Unit
 from devices.services import NOT_IN_CATALOGUE, RegistryError
 
@@ -22,7 +22,7 @@ class CustomerEmailField(forms.EmailField):
         self.widget.attrs.update({"autocomplete": "off", "inputmode": "email"})
 
 
-class SaleForm(forms.Form):
+class SaleForm(UnitCodeFieldsMixin, forms.Form):
     box_code = _scanner_field(_("Box code"), required=False, placeholder="1234 5678 9012")
     holder_code = CodeField(
         label=_("or holder code"), required=False, placeholder="H 1234 5678 9012"
@@ -40,28 +40,12 @@ class SaleForm(forms.Form):
         value = self.cleaned_data["box_code"]
         return value and parse_code(codes.parse_box_code, value)
 
-    def clean_holder_code(self):
-        value = self.cleaned_data["holder_code"]
-        return value and parse_code(codes.parse_unit_code, value, codes.HOLDER)
-
-    def clean_charger_code(self):
-        value = self.cleaned_data["charger_code"]
-        return value and parse_code(codes.parse_unit_code, value, codes.CHARGER)
-
     def clean(self):
         cleaned = super().clean()
         has_code = any(cleaned.get(name) for name in ("box_code", "holder_code", "charger_code"))
         if not self.errors and not has_code:
             raise forms.ValidationError(self.error_messages["no_code"], code="no_code")
         return cleaned
-
-    @property
-    def unit_codes(self):
-        return [
-            c
-            for c in (self.cleaned_data.get("holder_code"), self.cleaned_data.get("charger_code"))
-            if c
-        ]
 
 
 def _unit_from_catalogue(code):

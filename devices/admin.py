@@ -287,51 +287,45 @@ class UnitAdmin(ReadOnlyAdmin):
             },
         )
 
-    def release_view(self, request, pk):
+    def _ownership_change_view(self, request, pk, *, kind, permission, form_class, title):
+        """Release or reassign: both wait out the owner's objection window."""
+
         def perform(unit, data):
             change = services.request_ownership_change(
                 unit=unit,
                 agent=request.user,
-                kind=OwnershipChange.Kind.RELEASE,
-                verification_method=data["verification_method"],
-                note=data["note"],
-                client_address=client_address(request),
-            )
-            return _("Release requested; it takes effect on %(when)s unless the owner objects.") % {
-                "when": change.effective_at
-            }
-
-        return self._support_form(
-            request,
-            pk,
-            permission="devices.release_unit",
-            form_class=forms.ReleaseForm,
-            title=_("Release from owner"),
-            perform=perform,
-        )
-
-    def reassign_view(self, request, pk):
-        def perform(unit, data):
-            change = services.request_ownership_change(
-                unit=unit,
-                agent=request.user,
-                kind=OwnershipChange.Kind.REASSIGN,
-                to_account=data["to_account"],
+                kind=kind,
+                to_account=data.get("to_account"),
                 verification_method=data["verification_method"],
                 note=data["note"],
                 client_address=client_address(request),
             )
             return _(
-                "Reassignment requested; it takes effect on %(when)s unless the owner objects."
-            ) % {"when": change.effective_at}
+                "%(change)s requested; it takes effect on %(when)s unless the owner objects."
+            ) % {"change": change.get_kind_display().capitalize(), "when": change.effective_at}
 
         return self._support_form(
+            request, pk, permission=permission, form_class=form_class, title=title, perform=perform
+        )
+
+    def release_view(self, request, pk):
+        return self._ownership_change_view(
             request,
             pk,
+            kind=OwnershipChange.Kind.RELEASE,
+            permission="devices.release_unit",
+            form_class=forms.ReleaseForm,
+            title=_("Release from owner"),
+        )
+
+    def reassign_view(self, request, pk):
+        return self._ownership_change_view(
+            request,
+            pk,
+            kind=OwnershipChange.Kind.REASSIGN,
             permission="devices.reassign_unit",
             form_class=forms.ReassignForm,
             title=_("Reassign to another account"),
-            perform=perform,
         )
 
     def assign_view(self, request, pk):

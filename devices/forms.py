@@ -40,7 +40,25 @@ class BoxCodeForm(forms.Form):
         return parse_code(codes.parse_box_code, self.cleaned_data["box_code"])
 
 
-class UnitCodesForm(forms.Form):
+class UnitCodeFieldsMixin:
+    """Holder and charger code fields: each parsed with its kind, so a code typed into the
+    wrong field is named as such."""
+
+    def clean_holder_code(self):
+        value = self.cleaned_data["holder_code"]
+        return value and parse_code(codes.parse_unit_code, value, codes.HOLDER)
+
+    def clean_charger_code(self):
+        value = self.cleaned_data["charger_code"]
+        return value and parse_code(codes.parse_unit_code, value, codes.CHARGER)
+
+    @property
+    def unit_codes(self):
+        typed = (self.cleaned_data.get("holder_code"), self.cleaned_data.get("charger_code"))
+        return [code for code in typed if code]
+
+
+class UnitCodesForm(UnitCodeFieldsMixin, forms.Form):
     holder_code = CodeField(
         label=_("Holder code"),
         required=False,
@@ -55,27 +73,11 @@ class UnitCodesForm(forms.Form):
     )
     error_messages = {"empty": _("Enter a holder code, a charger code or both.")}
 
-    def clean_holder_code(self):
-        value = self.cleaned_data["holder_code"]
-        return value and parse_code(codes.parse_unit_code, value, codes.HOLDER)
-
-    def clean_charger_code(self):
-        value = self.cleaned_data["charger_code"]
-        return value and parse_code(codes.parse_unit_code, value, codes.CHARGER)
-
     def clean(self):
         cleaned = super().clean()
         if not self.errors and not cleaned.get("holder_code") and not cleaned.get("charger_code"):
             raise forms.ValidationError(self.error_messages["empty"], code="empty")
         return cleaned
-
-    @property
-    def unit_codes(self):
-        return [
-            c
-            for c in (self.cleaned_data.get("holder_code"), self.cleaned_data.get("charger_code"))
-            if c
-        ]
 
 
 class UnitCodeForm(forms.Form):

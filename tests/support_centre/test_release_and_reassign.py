@@ -58,7 +58,7 @@ def test_release_waits_for_the_objection_window_then_applies(
     agent_client, support_agent, owner, owned_unit
 ):
     response = release(agent_client, owned_unit)
-    assert "Release requested" in response.text
+    assert "Release requested" in response.text  # "Release requested; it takes effect …"
     change = OwnershipChange.objects.get()
     assert change.status == "pending" and change.requested_by == support_agent
     assert owner_of(owned_unit) == owner  # nothing moved yet
