@@ -275,7 +275,6 @@ LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "devices:my_devices"
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Structured logs (key=value): who, what, which unit; never passwords, tokens or full
 # e-mail addresses (see portal/logs.py).

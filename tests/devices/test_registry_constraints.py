@@ -1,7 +1,7 @@
 """The database itself refuses what the code must never do."""
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from devices import codes
 from devices.models import Registration, Unit
@@ -78,3 +78,13 @@ def test_history_cannot_be_deleted(free_unit, owner):
         Unit.objects.filter(pk=free_unit.pk).delete()
     with pytest.raises(ProtectedError):
         owner.delete()
+
+
+def test_the_database_refuses_to_delete_a_product_model():
+    unit = UnitFactory()
+    with pytest.raises(DatabaseError, match="never deleted"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM devices_productmodel WHERE id = %s", [unit.product_model_id]
+            )
+    assert Unit.objects.get(pk=unit.pk).product_model.name
