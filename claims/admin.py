@@ -1,12 +1,9 @@
 """Stores, staff and claims in the support centre. Supervisors manage stores and staff;
 claims are read, filtered and exported, never edited or deleted."""
 
-import csv
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -16,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from claims import services
 from claims.models import Claim, Invitation, Store, StoreMembership
 from devices.admin import ReadOnlyAdmin, RegistryAdmin
+from portal.csv_export import streamed_csv
 
 
 class StaffInvitationForm(forms.Form):
@@ -118,11 +116,6 @@ class FaultyKindFilter(admin.SimpleListFilter):
         return queryset
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 CSV_COLUMNS = [
     "time",
     "store",
@@ -175,26 +168,19 @@ class ClaimAdmin(ReadOnlyAdmin):
         queryset = changelist.get_queryset(request).select_related(
             "store", "staff", "customer", "faulty_unit", "replacement_unit"
         )
-        writer = csv.writer(_Echo())
-
-        def rows():
-            yield writer.writerow(CSV_COLUMNS)
-            for claim in queryset.iterator(chunk_size=2000):
-                yield writer.writerow(
-                    [
-                        timezone.localtime(claim.created_at).isoformat(),
-                        claim.store.name,
-                        claim.staff.email,
-                        claim.customer.email,
-                        claim.faulty_unit.production_code,
-                        claim.replacement_unit.production_code,
-                        claim.faulty_unit.kind,
-                        claim.reason,
-                        claim.note,
-                        "yes" if claim.out_of_warranty else "no",
-                    ]
-                )
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="claims.csv"'
-        return response
+        rows = (
+            [
+                timezone.localtime(claim.created_at).isoformat(),
+                claim.store.name,
+                claim.staff.email,
+                claim.customer.email,
+                claim.faulty_unit.production_code,
+                claim.replacement_unit.production_code,
+                claim.faulty_unit.kind,
+                claim.reason,
+                claim.note,
+                "yes" if claim.out_of_warranty else "no",
+            ]
+            for claim in queryset.iterator(chunk_size=2000)
+        )
+        return streamed_csv(CSV_COLUMNS, rows, "claims.csv")

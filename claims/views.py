@@ -5,13 +5,12 @@ reveal that the store exists). Store staff are not Django staff and never reach 
 Every page works with a barcode scanner: the code field has focus and Enter submits.
 """
 
-import csv
 import datetime
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -24,6 +23,7 @@ from claims.models import Claim, Invitation, Store
 from devices.models import Registration
 from devices.services import RegistryError
 from portal.client_address import client_address
+from portal.csv_export import streamed_csv
 
 # What each code answer means at the counter (the customer-facing texts say "you").
 SALE_ANSWERS = {
@@ -316,50 +316,38 @@ def history(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
+HISTORY_COLUMNS = ["time", "type", "unit", "replacement", "customer", "staff", "reason", "note"]
 
 
 @store_staff_required
 def history_csv(request):
     day, sales, claims = _history(request)
-    writer = csv.writer(_Echo())
 
     def rows():
-        yield writer.writerow(
-            ["time", "type", "unit", "replacement", "customer", "staff", "reason", "note"]
-        )
         for sale_ in sales.iterator():
-            yield writer.writerow(
-                [
-                    timezone.localtime(sale_.started_at).isoformat(),
-                    "sale",
-                    sale_.unit.production_code,
-                    "",
-                    sale_.account.email,
-                    getattr(sale_.registered_by, "email", ""),
-                    "",
-                    "",
-                ]
-            )
+            yield [
+                timezone.localtime(sale_.started_at).isoformat(),
+                "sale",
+                sale_.unit.production_code,
+                "",
+                sale_.account.email,
+                getattr(sale_.registered_by, "email", ""),
+                "",
+                "",
+            ]
         for claim in claims.iterator():
-            yield writer.writerow(
-                [
-                    timezone.localtime(claim.created_at).isoformat(),
-                    "claim",
-                    claim.faulty_unit.production_code,
-                    claim.replacement_unit.production_code,
-                    claim.customer.email,
-                    claim.staff.email,
-                    claim.reason,
-                    claim.note,
-                ]
-            )
+            yield [
+                timezone.localtime(claim.created_at).isoformat(),
+                "claim",
+                claim.faulty_unit.production_code,
+                claim.replacement_unit.production_code,
+                claim.customer.email,
+                claim.staff.email,
+                claim.reason,
+                claim.note,
+            ]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="store-{request.store.pk}-{day}.csv"'
-    return response
+    return streamed_csv(HISTORY_COLUMNS, rows(), f"store-{request.store.pk}-{day}.csv")
 
 
 # --- Invitations to fix ---------------------------------------------------------------------
