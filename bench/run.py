@@ -352,6 +352,12 @@ def main():
     parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_SECONDS", 10)))
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", 4)))
+    parser.add_argument(
+        "--pages",
+        default="",
+        help="only pages whose name contains one of "
+        "these comma-separated words (the ceiling always runs); no files written",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("make bench needs wrk (Debian: apt-get install wrk)")
@@ -367,6 +373,13 @@ def main():
     print(f"2. register {2 * REGISTERED_KITS:,} units to {BENCH_USERS:,} generated accounts")
     cast = prepare_data()
     plan = scenarios(cast)
+    if args.pages:
+        wanted = [word.strip().lower() for word in args.pages.split(",")]
+        plan = {
+            name: requests
+            for name, requests in plan.items()
+            if name == "bare ceiling" or any(word in name.lower() for word in wanted)
+        }
     print(
         f"3. serve with gunicorn, {args.workers} workers; load with wrk, "
         f"{args.connections} connections, {args.duration} s per page"
@@ -386,10 +399,10 @@ def main():
     ceiling = results["bare ceiling"]["rps"]
     for data in results.values():
         data["ratio_to_ceiling"] = data["rps"] / ceiling
-    report(imported, results, args)
+    report(imported, results, args, write=not args.pages)
 
 
-def report(imported, results, args):
+def report(imported, results, args, write=True):
     header = (
         "| page | requests/s | p50 ms | p99 ms | errors (5xx / socket) | SQL queries "
         "| share of ceiling |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -415,6 +428,8 @@ def report(imported, results, args):
     ]
     table = "\n".join([header, *rows])
     print("\n" + table + "\n\n" + "\n".join(notes))
+    if not write:
+        return
     info = machine()
     (BENCH_DIR / "results.json").write_text(
         json.dumps(
