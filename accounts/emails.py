@@ -27,6 +27,7 @@ def send_email(name, *, to, context=None, action_url="", action_label=""):
     """Queue e-mail ``name`` to a user (in their language) or a bare address."""
     address = getattr(to, "email", to)
     language = getattr(to, "language", None) or settings.LANGUAGE_CODE
+    time_zone = getattr(to, "time_zone", None) or settings.TIME_ZONE
     context = {
         "site_url": settings.SITE_URL,
         "recipient": to,
@@ -34,7 +35,7 @@ def send_email(name, *, to, context=None, action_url="", action_label=""):
         "action_label": action_label,
         **(context or {}),
     }
-    with translation.override(language):
+    with translation.override(language), timezone.override(time_zone):
         subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
         text = render_to_string(f"emails/{name}.txt", context).strip() + "\n"
         html = render_to_string("emails/layout.html", {**context, "subject": subject, "text": text})

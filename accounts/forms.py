@@ -85,7 +85,7 @@ class SetPasswordForm(auth_forms.SetPasswordForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["full_name", "language"]
+        fields = ["full_name", "language", "time_zone"]
 
 
 class DeleteAccountForm(forms.Form):

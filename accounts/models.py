@@ -6,6 +6,21 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def default_time_zone():
+    return settings.TIME_ZONE
+
+
+def validate_time_zone(value):
+    import zoneinfo
+
+    from django.core.exceptions import ValidationError
+
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(_("Choose a time zone such as Europe/Prague.")) from None
+
+
 def default_language():
     """The site's language: the best guess for an account a store creates for a customer."""
     return settings.LANGUAGE_CODE
@@ -50,6 +65,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=8,
         choices=settings.LANGUAGES,
         default=default_language,
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text=_("Dates and times are shown in this time zone, for example Europe/Prague."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(

@@ -6,7 +6,7 @@ from django.contrib.auth import SESSION_KEY
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 request_log = logging.getLogger("portal.request")
 
@@ -60,7 +60,8 @@ class DatabaseUnavailableMiddleware:
 
 class AccountLanguageMiddleware:
     """A signed-in person reads the portal in their account's preferred language, whatever
-    the browser says (LocaleMiddleware has chosen for everyone else)."""
+    the browser says (LocaleMiddleware has chosen for everyone else), and sees dates in
+    their account's time zone."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -70,10 +71,16 @@ class AccountLanguageMiddleware:
         session = getattr(request, "session", None)
         if session is not None and SESSION_KEY in session:
             try:
-                language = request.user.language if request.user.is_authenticated else None
+                user = request.user if request.user.is_authenticated else None
             except DatabaseError:
-                language = None  # the view will meet the outage and answer 503
-            if language in self.languages:
-                translation.activate(language)
-                request.LANGUAGE_CODE = language
+                user = None  # the view will meet the outage and answer 503
+            if user is not None:
+                if user.language in self.languages:
+                    translation.activate(user.language)
+                    request.LANGUAGE_CODE = user.language
+                timezone.activate(user.time_zone)
+                try:
+                    return self.get_response(request)
+                finally:
+                    timezone.deactivate()
         return self.get_response(request)

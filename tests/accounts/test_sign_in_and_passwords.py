@@ -48,13 +48,29 @@ def test_sign_out_is_a_post(owner_client):
     assert owner_client.get(reverse("devices:my_devices")).status_code == 302
 
 
-def test_profile_keeps_name_and_language(owner_client, owner):
+def test_profile_keeps_name_language_and_time_zone(owner_client, owner):
     response = owner_client.post(
-        reverse("accounts:profile"), {"full_name": "Jan Novák", "language": "en"}, follow=True
+        reverse("accounts:profile"),
+        {"full_name": "Jan Novák", "language": "en", "time_zone": "America/New_York"},
+        follow=True,
     )
     assert "Your profile has been saved." in response.text
     owner.refresh_from_db()
-    assert (owner.full_name, owner.language) == ("Jan Novák", "en")
+    assert (owner.full_name, owner.language, owner.time_zone) == (
+        "Jan Novák",
+        "en",
+        "America/New_York",
+    )
+
+
+def test_an_unknown_time_zone_is_refused(owner_client, owner):
+    response = owner_client.post(
+        reverse("accounts:profile"),
+        {"full_name": "Jan", "language": "en", "time_zone": "Mars/Olympus_Mons"},
+    )
+    assert "Choose a time zone such as Europe/Prague." in response.text
+    owner.refresh_from_db()
+    assert owner.time_zone == "Europe/Prague"
 
 
 def test_change_password(owner_client, owner):

@@ -164,3 +164,15 @@ def test_dates_are_shown_in_prague_time_and_czech_format():
     page = client.get(reverse("devices:my_devices"))
     assert re.search(r"Registrováno od 1\. března 2026", page.text)
     assert unit.formatted_code in page.text  # codes always in the same grouped form
+
+
+@pytest.mark.django_db
+def test_dates_follow_the_accounts_time_zone():
+    user = UserFactory(language="en", time_zone="America/New_York")
+    unit = UnitFactory()
+    RegistrationFactory(unit=unit, account=user)
+    Registration.objects.update(started_at=datetime.datetime(2026, 3, 1, 3, 0, tzinfo=datetime.UTC))
+    client = CommitAwareClient()
+    client.force_login(user)
+    page = client.get(reverse("devices:my_devices"))
+    assert "Registered since Feb. 28, 2026" in page.text  # 22:00 the day before in New York

@@ -44,7 +44,7 @@ FORMS = {
     "accounts:sign_up": ["full_name", "email", "password"],
     "accounts:sign_in": ["username", "password"],
     "accounts:password_reset": ["email"],
-    "accounts:profile": ["full_name", "language"],
+    "accounts:profile": ["full_name", "language", "time_zone"],
     "accounts:password_change": ["old_password", "new_password1", "new_password2"],
     "accounts:delete_account": ["password"],
     "devices:add_by_box_code": ["box_code"],
