@@ -217,13 +217,16 @@ def report_lost(request, pk):
 @require_POST
 @login_required
 def clear_lost_report(request, pk):
-    return _confirm_unit_action(
-        request,
-        pk,
-        action=services.clear_lost_report,
-        template="",
-        success=_("The lost/stolen report for %(code)s is cleared."),
+    """Nothing is taken from anyone, so no confirmation step: the button on the unit page."""
+    unit = _owned_unit(request, pk)
+    services.clear_lost_report(
+        unit=unit, owner=request.user, client_address=client_address(request)
     )
+    messages.success(
+        request,
+        _("The lost/stolen report for %(code)s is cleared.") % {"code": unit.formatted_code},
+    )
+    return redirect("devices:unit_detail", pk=unit.pk)
 
 
 @login_required
