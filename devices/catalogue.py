@@ -4,8 +4,9 @@ A batch is CSV with the columns ``box_code,holder_code,charger_code,model`` (mor
 are allowed and ignored). A row with an empty box code and one unit code is loose
 replacement stock. The whole batch loads or nothing does:
 
-1. rows are read one at a time, every code is validated in Python (``devices.codes``), and
-   valid rows stream into a temporary staging table through ``COPY`` (memory stays bounded);
+1. rows are read in chunks, every code is validated in Python (``devices.codes``; a large
+   file's chunks in worker processes, one per core, in order), and valid rows stream into a
+   temporary staging table through ``COPY`` (memory stays bounded);
 2. duplicates within the file and against the registry are found in SQL on the staging table;
 3. if any row is bad, the transaction is rolled back and the bad rows are reported with
    their line numbers; otherwise kits and units are inserted from the staging table.
@@ -13,8 +14,13 @@ replacement stock. The whole batch loads or nothing does:
 
 import csv
 import io
+import itertools
+import os
 import time
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 
 from django.db import connection, transaction
 
@@ -24,6 +30,11 @@ from devices.services import record_event
 
 REQUIRED_COLUMNS = ("box_code", "holder_code", "charger_code", "model")
 MAX_REPORTED_ERRORS = 50
+MODEL_NAME_MAX_LENGTH = 200  # ProductModel.name
+CHUNK_ROWS = 10_000
+# Validation (the Damm checks) is most of the import's Python time: a large file is checked
+# by worker processes while this one feeds COPY.
+VALIDATION_PROCESSES = min(os.cpu_count() or 1, 4)
 _TEMPORARY_TABLES = (
     "pg_temp.catalogue_staging, pg_temp.catalogue_problems, pg_temp.catalogue_models"
 )
@@ -54,6 +65,10 @@ def _parse_row(row, positions):
     )
     if not model:
         raise ValueError("model is empty")
+    if len(model) > MODEL_NAME_MAX_LENGTH:
+        raise ValueError(f"model is longer than {MODEL_NAME_MAX_LENGTH} characters")
+    if "\x00" in model:
+        raise ValueError("model contains a NUL character")
     if box_raw:
         if not holder_raw or not charger_raw:
             raise ValueError("a kit needs both a holder code and a charger code")
@@ -98,28 +113,84 @@ class _CopySource(io.RawIOBase):
         return data
 
 
-def _staging_lines(reader, positions, report, model_index, progress):
-    """Validate rows; yield valid ones as COPY text lines (batched), record the bad ones."""
-    batch = []
+def _copy_text(value):
+    """``value`` escaped for COPY's text format."""
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+def _text_chunks(stream, first_line, size):
+    """(number of its first line, text) of about ``size`` lines of the file each, cut only
+    between records: a line end after an even number of quote characters is outside any
+    quoted field (a doubled quote inside a field keeps the count even)."""
+    lines, quotes, start = [], 0, first_line
+    for line in stream:
+        lines.append(line)
+        quotes += line.count('"')
+        if len(lines) >= size and quotes % 2 == 0:
+            yield start, "".join(lines)
+            start += len(lines)
+            lines, quotes = [], 0
+    if lines:
+        yield start, "".join(lines)
+
+
+def _validate_chunk(first_line, text, positions):
+    """(COPY text of the valid rows, the model names they use, [(line, message)] of the bad
+    rows, the number of rows) of one chunk. Runs in a worker process for large files."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    lines, errors, models, rows = [], [], {}, 0  # models: name -> name escaped for COPY
     for row in reader:
         if not row:
             continue  # a blank line, as csv.DictReader would skip it
-        report.rows += 1
-        line = reader.line_num
-        if progress is not None and report.rows % 10_000 == 0:
-            progress()
+        rows += 1
+        line = first_line + reader.line_num - 1
         try:
             box, holder, charger, model = _parse_row(row, positions)
         except ValueError as error:
-            _add_error(report, line, str(error))
+            errors.append((line, str(error)))
             continue
-        model_id = model_index.setdefault(model, len(model_index))
-        batch.append(f"{line}\t{box or r'\N'}\t{holder or r'\N'}\t{charger or r'\N'}\t{model_id}\n")
-        if len(batch) >= 2000:
-            yield "".join(batch).encode()
-            batch.clear()
-    if batch:
-        yield "".join(batch).encode()
+        model_text = models.get(model) or models.setdefault(model, _copy_text(model))
+        fields = (str(line), box or r"\N", holder or r"\N", charger or r"\N", model_text)
+        lines.append("\t".join(fields) + "\n")
+    return "".join(lines).encode(), models, errors, rows
+
+
+def _validated_chunks(chunks, positions):
+    """``_validate_chunk`` of every chunk, in order: in this process when there is only one,
+    otherwise in worker processes with a bounded number of chunks in flight."""
+    first = next(chunks, None)
+    second = next(chunks, None)
+    if second is None:
+        if first is not None:
+            yield _validate_chunk(*first, positions)
+        return
+    # fork: the workers inherit configured settings (error messages are translated strings)
+    # and never touch the parent's database connection.
+    with ProcessPoolExecutor(VALIDATION_PROCESSES, mp_context=get_context("fork")) as pool:
+        pending = deque()
+        for chunk in itertools.chain((first, second), chunks):
+            if len(pending) >= 2 * VALIDATION_PROCESSES:
+                yield pending.popleft().result()
+            pending.append(pool.submit(_validate_chunk, *chunk, positions))
+        while pending:
+            yield pending.popleft().result()
+
+
+def _staging_lines(stream, first_line, positions, report, models, progress):
+    """COPY text of the valid rows, chunk by chunk; bad rows and model names go to
+    ``report`` and ``models``."""
+    chunks = _text_chunks(stream, first_line, CHUNK_ROWS)
+    for copy_text, chunk_models, errors, rows in _validated_chunks(chunks, positions):
+        report.rows += rows
+        models.update(chunk_models)
+        for line, message in errors:
+            _add_error(report, line, message)
+        if progress is not None:
+            progress()
+        if copy_text:
+            yield copy_text
 
 
 def _add_error(report, line, message):
@@ -169,7 +240,7 @@ def import_catalogue(stream, *, actor=None, source_name="", dry_run=False, progr
             f" (missing: {','.join(missing)})"
         )
     report = ImportReport()
-    model_index = {}
+    models = set()
     clock = time.monotonic()
 
     def lap(phase):
@@ -181,18 +252,24 @@ def import_catalogue(stream, *, actor=None, source_name="", dry_run=False, progr
     with transaction.atomic(), connection.cursor() as cursor:
         # ON COMMIT DROP does not fire inside a caller's transaction (tests): drop first.
         cursor.execute(f"DROP TABLE IF EXISTS {_TEMPORARY_TABLES}")
+        # The kit ids are drawn from the kits' sequence as rows arrive. Named once: a default
+        # that looks the sequence up per row costs 2.5 s per million rows.
+        cursor.execute("SELECT pg_get_serial_sequence('devices_kit', 'id')")
+        (kit_sequence,) = cursor.fetchone()
         cursor.execute(
             "CREATE TEMPORARY TABLE catalogue_staging ("
             " line integer NOT NULL, box_code text, holder_code text, charger_code text,"
-            " model_index integer NOT NULL,"
-            " kit_id bigint NOT NULL DEFAULT nextval(pg_get_serial_sequence('devices_kit',"
-            " 'id'))) ON COMMIT DROP"
+            " model text NOT NULL,"
+            " kit_id bigint NOT NULL DEFAULT nextval(%s::regclass)) ON COMMIT DROP",
+            [kit_sequence],
         )
         positions = [header.index(column) for column in REQUIRED_COLUMNS]
-        source = _CopySource(_staging_lines(reader, positions, report, model_index, progress))
+        # The header was read through csv; the rows go to the validation as text.
+        source = _CopySource(
+            _staging_lines(stream, reader.line_num + 1, positions, report, models, progress)
+        )
         cursor.cursor.copy_expert(
-            "COPY catalogue_staging (line, box_code, holder_code, charger_code, model_index)"
-            " FROM STDIN",
+            "COPY catalogue_staging (line, box_code, holder_code, charger_code, model) FROM STDIN",
             source,
             size=1 << 16,
         )
@@ -202,7 +279,7 @@ def import_catalogue(stream, *, actor=None, source_name="", dry_run=False, progr
         if not report.ok or dry_run:
             transaction.set_rollback(True)
             return report
-        _insert_from_staging(cursor, report, model_index)
+        _insert_from_staging(cursor, report, sorted(models))
         lap("insert")
         record_event(
             action=AuditEvent.Action.IMPORTED,
@@ -229,19 +306,17 @@ def _find_duplicates(cursor, report):
     report.errors = sorted(report.errors + cursor.fetchall())[:MAX_REPORTED_ERRORS]
 
 
-def _insert_from_staging(cursor, report, model_index):
-    names = list(model_index)
+def _insert_from_staging(cursor, report, model_names):
     cursor.execute(
         "INSERT INTO devices_productmodel (name) SELECT unnest(%s::text[])"
         " ON CONFLICT (name) DO NOTHING",
-        [names],
+        [model_names],
     )
     cursor.execute(
         "CREATE TEMPORARY TABLE catalogue_models ON COMMIT DROP AS"
-        " SELECT m.ordinality - 1 AS model_index, p.id AS product_model_id"
-        " FROM unnest(%s::text[]) WITH ORDINALITY AS m(name, ordinality)"
-        " JOIN devices_productmodel p ON p.name = m.name",
-        [names],
+        " SELECT name, id AS product_model_id FROM devices_productmodel"
+        " WHERE name = ANY(%s::text[])",
+        [model_names],
     )
     cursor.execute(
         "INSERT INTO devices_kit (id, box_code, imported_at)"
@@ -254,7 +329,7 @@ def _insert_from_staging(cursor, report, model_index):
         " SELECT u.kind, u.code, CASE WHEN s.box_code IS NULL THEN NULL ELSE s.kit_id END,"
         "        m.product_model_id, 'in_service', false"
         " FROM catalogue_staging s"
-        " JOIN catalogue_models m USING (model_index)"
+        " JOIN catalogue_models m ON m.name = s.model"
         " CROSS JOIN LATERAL (VALUES ('holder', s.holder_code), ('charger', s.charger_code))"
         "      AS u(kind, code)"
         " WHERE u.code IS NOT NULL"

@@ -141,3 +141,53 @@ def test_dry_run_validates_and_loads_nothing(tmp_path):
     out, _ = run_import(batch_file(tmp_path, generated(4)), "--dry-run")
     assert "4 rows are valid" in out
     assert Kit.objects.count() == 0
+
+
+def test_model_names_that_cannot_be_stored_are_bad_lines(tmp_path):
+    rows = generated(3)
+    rows[0]["model"] = "x" * 201
+    rows[1]["model"] = "Nova\x00kit"
+    message, err = failing_import(batch_file(tmp_path, rows))
+    assert "2 bad lines in 3 rows" in message
+    assert "line 2: model is longer than 200 characters" in err
+    assert "line 3: model contains a NUL character" in err
+
+
+def test_a_large_file_is_validated_in_chunks_by_worker_processes(tmp_path, monkeypatch):
+    """Chunks of three lines: line numbers, order, quoted line breaks and COPY's special
+    characters all survive the trip through the worker processes."""
+    monkeypatch.setattr(catalogue, "CHUNK_ROWS", 3)
+    rows = generated(10)
+    rows[2]["model"] = "Aurora\nkit, two lines"  # a quoted field across a chunk boundary
+    rows[4]["model"] = "Tab\there, back\\slash, \\N"
+    path = batch_file(tmp_path, rows)
+    out, _ = run_import(path)
+    assert "Imported 10 kits and 20 units from 10 rows" in out
+    assert set(ProductModel.objects.values_list("name", flat=True)) == {
+        "Aurora kit, jade green",
+        "Nova kit, grey",
+        "Aurora\nkit, two lines",
+        "Tab\there, back\\slash, \\N",
+    }
+    kit = Kit.objects.get(box_code=rows[4]["box_code"])
+    assert {u.product_model.name for u in kit.units.all()} == {"Tab\there, back\\slash, \\N"}
+
+
+def test_bad_lines_in_many_chunks_are_reported_in_order_with_their_line_numbers(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(catalogue, "CHUNK_ROWS", 2)
+    rows = generated(9)
+    rows[1]["model"] = "two\nlines"  # line 3 and 4 of the file: later rows move down one
+    for index in (0, 4, 8):
+        rows[index]["model"] = ""
+    rows[6]["charger_code"] = rows[3]["charger_code"]
+    message, err = failing_import(batch_file(tmp_path, rows))
+    assert "4 bad lines in 9 rows: nothing was imported" in message
+    assert err.splitlines() == [
+        "line 2: model is empty",
+        "line 7: model is empty",
+        f"line 9: charger code {rows[3]['charger_code']} repeats line 6",
+        "line 11: model is empty",
+    ]
+    assert Kit.objects.count() == 0

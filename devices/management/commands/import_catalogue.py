@@ -8,6 +8,10 @@ from tqdm import tqdm
 
 from devices.catalogue import MAX_REPORTED_ERRORS, CatalogueFormatError, import_catalogue
 
+# No tqdm monitor thread: the import forks its validation workers, and forking a process
+# with threads can deadlock the children.
+tqdm.monitor_interval = 0
+
 
 class Command(BaseCommand):
     help = (
