@@ -14,6 +14,9 @@ urlpatterns = [
 ]
 
 if settings.BENCHMARK_MODE:
-    from portal.views import bare_ceiling
+    from portal.views import bare_ceiling, signed_in_floor
 
-    urlpatterns.append(path("bench/ceiling/", bare_ceiling))
+    urlpatterns += [
+        path("bench/ceiling/", bare_ceiling),
+        path("bench/signed-in-floor/", signed_in_floor),
+    ]

@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from devices.models import Kit
@@ -8,3 +9,10 @@ def bare_ceiling(request):
     the same middleware), to compare real pages against."""
     kit = Kit.objects.filter(box_code=request.GET.get("code", "")).only("id", "box_code").first()
     return render(request, "bench/ceiling.html", {"kit": kit})
+
+
+@login_required
+def signed_in_floor(request):
+    """`make bench` only: the least any signed-in page of ours does (session, account, the
+    site's layout with an empty content block): what "My devices" costs before its content."""
+    return render(request, "bench/signed_in_floor.html")
