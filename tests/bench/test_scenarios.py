@@ -81,3 +81,13 @@ def test_the_support_agent_session_is_verified_for_the_admin(plan):
     code = search.split("q=")[1].split("\t")[0].upper()
     assert codes.format_unit_code(code) in response.content.decode()
     assert statuses(plan["admin unit list"]) == [200]
+
+
+def test_query_counts_are_taken_without_changing_the_registry(plan):
+    registrations = Registration.objects.count()
+    assert bench.queries_per_request(plan["My devices (signed in)"][:7]) == "5"
+    swap = plan["counter replacement POST"][:1]
+    assert int(bench.queries_per_request(swap)) > 20  # locks, writes, audit, claim, e-mail
+    assert bench.queries_per_request(plan["add-device POST (mix)"][:7]).startswith("2–")
+    assert Registration.objects.count() == registrations
+    assert statuses(swap) == [302]  # the success is still there for the load
