@@ -267,7 +267,8 @@ def look_up_customer(*, store, staff, email, client_address=None):
 
 
 def check_faulty_unit(unit, customer_email):
-    """Why ``unit`` cannot be swapped for this customer (RegistryError), or its owner."""
+    """Why ``unit`` cannot be swapped for this customer (RegistryError), or its open
+    registration (None when nobody owns it yet)."""
     if unit.status == Unit.Status.RETURNED_DEFECTIVE:
         raise RegistryError(
             "already_returned", _("This unit has already been returned in a complaint.")
@@ -291,7 +292,7 @@ def check_faulty_unit(unit, customer_email):
                 "can ask the owner to release it in the portal, or contact customer support."
             ),
         )
-    return registration.account if registration else None
+    return registration
 
 
 def check_replacement_unit(replacement, faulty):
@@ -350,7 +351,7 @@ def replace_unit(
         .order_by("pk")
     }
     faulty, replacement = locked[faulty_unit.pk], locked[replacement_unit.pk]
-    customer = check_faulty_unit(faulty, customer_email)
+    registration = check_faulty_unit(faulty, customer_email)
     check_replacement_unit(replacement, faulty)
     out_of_warranty = is_out_of_warranty(faulty)
     if out_of_warranty and not (accept_out_of_warranty and note.strip()):
@@ -362,11 +363,11 @@ def replace_unit(
             )
             % {"date": faulty.warranty_until},
         )
-    if customer is None:
+    if registration is None:
         customer, _invitation = find_or_invite_customer(
             email=customer_email, store=store, staff=staff
         )
-        register_unit(
+        registration = register_unit(
             unit=faulty,
             account=customer,
             actor=staff,
@@ -375,9 +376,11 @@ def replace_unit(
             client_address=client_address,
             note="registered at a complaint",
         )
-        faulty.refresh_from_db(fields=["warranty_start"])
+        faulty.warranty_start = registration.unit.warranty_start
+    else:
+        customer = registration.account
 
-    end_registration(open_registration(faulty), Registration.EndReason.REPLACED)
+    end_registration(registration, Registration.EndReason.REPLACED)
     faulty.status = Unit.Status.RETURNED_DEFECTIVE
     faulty.save(update_fields=["status"])
     record_event(
@@ -388,7 +391,7 @@ def replace_unit(
         note=f"{reason}: {note}".strip(": "),
         client_address=client_address,
     )
-    register_unit(
+    replacement_registration = register_unit(
         unit=replacement,
         account=customer,
         actor=staff,
@@ -412,7 +415,7 @@ def replace_unit(
         note=note.strip(),
         out_of_warranty=out_of_warranty,
     )
-    replacement.refresh_from_db(fields=["warranty_start"])
+    replacement.warranty_start = replacement_registration.unit.warranty_start  # inherited
     send_email("claim_receipt", to=customer, context={"claim": claim})
     return claim
 
