@@ -11,6 +11,8 @@ from accounts.signals import password_set_by_link
 class SignUpForm(forms.Form):
     """Validates only the input: whether the address has an account is never revealed."""
 
+    static_blank_rendering = True  # the same fields for everyone (portal_forms)
+
     full_name = forms.CharField(label=_("Your name"), max_length=150)
     email = forms.EmailField(label=_("E-mail address"), max_length=254)
     password = forms.CharField(
@@ -32,6 +34,7 @@ class SignUpForm(forms.Form):
 
 
 class SignInForm(auth_forms.AuthenticationForm):
+    static_blank_rendering = True  # the same fields for everyone (portal_forms)
     username = forms.EmailField(
         label=_("E-mail address"),
         max_length=254,
@@ -45,6 +48,8 @@ class SignInForm(auth_forms.AuthenticationForm):
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
     """Also sends a set-password link to invited accounts (created by a store, no password)."""
+
+    static_blank_rendering = True  # the same fields for everyone (portal_forms)
 
     def get_users(self, email):
         return User.objects.filter(email__iexact=email, is_active=True)

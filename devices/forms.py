@@ -30,6 +30,7 @@ def parse_code(parse, value, *args):
 
 
 class BoxCodeForm(forms.Form):
+    static_blank_rendering = True  # the same fields for everyone (portal_forms)
     box_code = CodeField(
         label=_("Box code"),
         help_text=_("12 digits, printed on the box."),
@@ -59,6 +60,7 @@ class UnitCodeFieldsMixin:
 
 
 class UnitCodesForm(UnitCodeFieldsMixin, forms.Form):
+    static_blank_rendering = True  # the same fields for everyone (portal_forms)
     holder_code = CodeField(
         label=_("Holder code"),
         required=False,

@@ -146,6 +146,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "claims.context_processors.counter",
             ],
+            # portal/ is the project package, not an app: its tag library is named here.
+            "libraries": {"portal_forms": "portal.templatetags.portal_forms"},
         },
     },
 ]
