@@ -70,3 +70,31 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
     response = client.get(reverse("devices:my_devices"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:sign_in"))
+
+
+def test_requests_and_handover_codes_show_and_cost_a_constant_number_of_queries(
+    owner_client, owner, stranger, django_assert_max_num_queries
+):
+    from devices import services
+
+    register_kit(KitFactory(), owner)
+    with django_assert_max_num_queries(12) as nothing_pending:
+        owner_client.get(reverse("devices:my_devices"))
+    kits = [KitFactory() for _ in range(3)]
+    for kit in kits:
+        register_kit(kit, owner)
+        holder = kit.units.get(kind="holder")
+        services.request_transfer(unit=holder, requester=stranger)
+        services.create_handover_code(owner=owner, units=[kit.units.get(kind="charger")])
+    other = UnitFactory()
+    RegistrationFactory(unit=other, account=stranger)
+    services.request_transfer(unit=other, requester=owner)
+    # Requests (with their units and requesters) and handover codes (with their units) add
+    # their look-ups once, however many there are.
+    with django_assert_max_num_queries(len(nothing_pending.captured_queries) + 5):
+        response = owner_client.get(reverse("devices:my_devices"))
+    assert "Requests for your devices" in response.text
+    assert "Handover codes waiting to be used" in response.text
+    assert "Your requests" in response.text and other.formatted_code in response.text
+    assert len(response.context["incoming_requests"]) == 3
+    assert len(response.context["handovers"]) == 3
