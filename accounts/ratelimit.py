@@ -28,17 +28,6 @@ class Limit:
         """When the current window ends and the counter starts afresh."""
         return self._window_start(now or timezone.now()) + self.window
 
-    def is_exceeded(self, key):
-        now = timezone.now()
-        hits = (
-            RateLimitCounter.objects.filter(
-                key=f"{self.scope}:{key}", window_start=self._window_start(now)
-            )
-            .values_list("hits", flat=True)
-            .first()
-        )
-        return (hits or 0) >= self.limit
-
     def hit(self, key, amount=1):
         """Count ``amount`` hits; return the window's total."""
         now = timezone.now()
@@ -51,6 +40,24 @@ class Limit:
                 [f"{self.scope}:{key}", self._window_start(now), amount],
             )
             return cursor.fetchone()[0]
+
+
+def first_exceeded(checks):
+    """The first ``Limit`` of ``checks`` ((limit, key) pairs) whose current window is full,
+    or None; one query for all of them (they are checked on every code look-up)."""
+    now = timezone.now()
+    wanted = [(limit, f"{limit.scope}:{key}", limit._window_start(now)) for limit, key in checks]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT key, window_start, hits FROM {RateLimitCounter._meta.db_table} WHERE "
+            + " OR ".join(["(key = %s AND window_start = %s)"] * len(wanted)),
+            [value for _limit, key, start in wanted for value in (key, start)],
+        )
+        hits = {(key, start): count for key, start, count in cursor.fetchall()}
+    for limit, key, start in wanted:
+        if hits.get((key, start), 0) >= limit.limit:
+            return limit
+    return None
 
 
 def prune(older_than=datetime.timedelta(days=1)):

@@ -9,7 +9,7 @@ import datetime
 
 from django.conf import settings
 
-from accounts.ratelimit import Limit
+from accounts.ratelimit import Limit, first_exceeded
 
 
 def _limits():
@@ -29,10 +29,8 @@ def _keys(account, address):
 
 def blocked_until(account, address):
     """When look-ups are allowed again, or None when they are allowed now."""
-    for limit, key in _keys(account, address):
-        if limit.is_exceeded(key):
-            return limit.retry_at()
-    return None
+    limit = first_exceeded(list(_keys(account, address)))
+    return limit.retry_at() if limit is not None else None
 
 
 def record_failures(account, address, count):
