@@ -191,3 +191,14 @@ def test_bad_lines_in_many_chunks_are_reported_in_order_with_their_line_numbers(
         "line 11: model is empty",
     ]
     assert Kit.objects.count() == 0
+
+
+@pytest.mark.parametrize("chunk_rows", [10_000, 2])
+def test_a_file_that_is_not_utf8_is_refused_and_loads_nothing(tmp_path, monkeypatch, chunk_rows):
+    """Also when the bad byte is met while worker processes validate earlier chunks."""
+    monkeypatch.setattr(catalogue, "CHUNK_ROWS", chunk_rows)
+    path = batch_file(tmp_path, generated(6))
+    path.write_bytes(path.read_bytes() + "7,H1,C1,Kit \xe9\n".encode("latin-1"))
+    message, _ = failing_import(path)
+    assert "not UTF-8 text" in message
+    assert Kit.objects.count() == 0
