@@ -47,6 +47,8 @@ def first_exceeded(checks):
     or None; one query for all of them (they are checked on every code look-up)."""
     now = timezone.now()
     wanted = [(limit, f"{limit.scope}:{key}", limit._window_start(now)) for limit, key in checks]
+    if not wanted:
+        return None
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT key, window_start, hits FROM {RateLimitCounter._meta.db_table} WHERE "

@@ -20,6 +20,7 @@ def test_hits_add_up_and_the_limit_is_reached_at_its_count():
     assert PER_ACCOUNT.hit("7", 2) == 3
     assert first_exceeded([(PER_ACCOUNT, "7"), (PER_ADDRESS, "198.51.100.1")]) is PER_ACCOUNT
     assert first_exceeded([(PER_ACCOUNT, "8"), (PER_ADDRESS, "198.51.100.1")]) is None
+    assert first_exceeded([]) is None
 
 
 def test_any_full_limit_blocks_and_the_first_one_is_named():
