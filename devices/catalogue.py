@@ -25,12 +25,12 @@ from multiprocessing import get_context
 from django.db import connection, transaction
 
 from devices import codes
-from devices.models import AuditEvent
+from devices.models import AuditEvent, ProductModel
 from devices.services import record_event
 
 REQUIRED_COLUMNS = ("box_code", "holder_code", "charger_code", "model")
 MAX_REPORTED_ERRORS = 50
-MODEL_NAME_MAX_LENGTH = 200  # ProductModel.name
+MODEL_NAME_MAX_LENGTH = ProductModel._meta.get_field("name").max_length
 CHUNK_ROWS = 10_000
 # Validation (the Damm checks) is most of the import's Python time: a large file is checked
 # by worker processes while this one feeds COPY.

@@ -60,8 +60,7 @@ def _current_registration(unit, user):
 
 @login_required
 def my_devices(request):
-    requests, handovers = selectors.may_have_requests_or_handovers(request.user)
-    incoming, outgoing = selectors.transfer_requests_for(request.user) if requests else ([], [])
+    incoming, outgoing, handovers = selectors.requests_and_handovers(request.user)
     return render(
         request,
         "devices/my_devices.html",
@@ -69,7 +68,7 @@ def my_devices(request):
             "kits": selectors.owned_units_by_kit(request.user),
             "incoming_requests": incoming,
             "outgoing_requests": outgoing,
-            "handovers": selectors.open_handover_codes(request.user) if handovers else [],
+            "handovers": handovers,
         },
     )
 
