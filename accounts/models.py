@@ -1,5 +1,8 @@
+import zoneinfo
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -7,14 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 def default_time_zone():
+    """The site's time zone, like the language: the best guess for a new account."""
     return settings.TIME_ZONE
 
 
 def validate_time_zone(value):
-    import zoneinfo
-
-    from django.core.exceptions import ValidationError
-
+    """Only names the time-zone database knows (Europe/Prague), so activating one never fails."""
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
