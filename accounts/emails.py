@@ -23,8 +23,12 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 
 
-def send_email(name, *, to, context=None, action_url="", action_label=""):
-    """Queue e-mail ``name`` to a user (in their language) or a bare address."""
+def send_email(name, *, to, context=None, action_url="", action_label="", secret=False):
+    """Queue e-mail ``name`` to a user (in their language) or a bare address.
+
+    ``secret``: the e-mail carries a link that acts (sets a password, objects, signs out): its
+    body is purged from the outbox once sent or given up.
+    """
     address = getattr(to, "email", to)
     language = getattr(to, "language", None) or settings.LANGUAGE_CODE
     time_zone = getattr(to, "time_zone", None) or settings.TIME_ZONE
@@ -40,7 +44,12 @@ def send_email(name, *, to, context=None, action_url="", action_label=""):
         text = render_to_string(f"emails/{name}.txt", context).strip() + "\n"
         html = render_to_string("emails/layout.html", {**context, "subject": subject, "text": text})
     email = OutgoingEmail.objects.create(
-        recipient=address, subject=subject, body_text=text, body_html=html, template=name
+        recipient=address,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        template=name,
+        contains_secret=secret,
     )
     transaction.on_commit(lambda: deliver_pending(ids=[email.pk]))
     return email
@@ -78,9 +87,26 @@ def _deliver(email):
         email.next_attempt_at = timezone.now() + datetime.timedelta(
             minutes=min(2 ** (email.attempts - 1), 60)
         )
-        email.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+        fields = ["attempts", "last_error", "next_attempt_at"]
+        if email.attempts >= MAX_ATTEMPTS:
+            fields += _purge_secret(email)  # given up: the link must not wait in the table
+        email.save(update_fields=fields)
         logger.warning("e-mail %s (%s) not sent: %s", email.pk, email.template, error)
         return False
     email.sent_at = timezone.now()
-    email.save(update_fields=["attempts", "sent_at"])
+    email.save(update_fields=["attempts", "sent_at", *_purge_secret(email)])
     return True
+
+
+def _purge_secret(email):
+    if not email.contains_secret:
+        return []
+    email.body_text = email.body_html = ""
+    return ["body_text", "body_html"]
+
+
+def prune_sent(now=None):
+    """Forget e-mails sent longer ago than OUTBOX_RETENTION_DAYS (run by ``run_jobs``)."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.OUTBOX_RETENTION_DAYS)
+    deleted, _ = OutgoingEmail.objects.filter(sent_at__lt=cutoff).delete()
+    return deleted

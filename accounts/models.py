@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
+from django.utils.crypto import get_random_string, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -82,6 +83,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     email_verified_at = models.DateTimeField(_("e-mail verified"), null=True, blank=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Part of every session's signature: a new value signs the account out everywhere
+    # (after "this wasn't me", a deactivation, an e-mail change) without touching the password.
+    session_epoch = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = UserManager()
 
@@ -92,6 +96,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
+        permissions = [
+            ("send_password_reset", _("Can send an account a password-reset link")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["email"], name="accounts_user_email_unique"),
             # Upper(), not Lower(): Django compiles `email__iexact` to UPPER(...) = UPPER(...).
@@ -110,6 +117,90 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def has_verified_email(self):
         return self.email_verified_at is not None
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django signs sessions with the password hash; the epoch is added so that sessions
+        # can be ended on purpose. Empty (never rotated), the hash is Django's own.
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, self.password + self.session_epoch, secret=secret, algorithm="sha256"
+        ).hexdigest()
+
+    def end_all_sessions(self):
+        """Every session of this account stops working at its next request (save() it)."""
+        self.session_epoch = get_random_string(32)
+
+
+class VerificationMethod(models.TextChoices):
+    """How support verified the person behind a request that takes something from an owner."""
+
+    PROOF_OF_PURCHASE = "proof_of_purchase", _("proof of purchase checked")
+    IDENTITY_IN_STORE = "identity_in_store", _("identity checked in a store")
+    OTHER = "other", _("other (see the note)")
+
+
+class AccountEmailChange(models.Model):
+    """A support request to change a customer's e-mail address. Like a support release, it
+    waits out an objection window (the old address is e-mailed a link to object) before it
+    takes effect; the new address must then be verified by its mailbox's owner."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the objection window")
+        APPLIED = "applied", _("applied")
+        OBJECTED = "objected", _("cancelled by the owner's objection")
+        CANCELLED = "cancelled", _("cancelled")
+
+    account = models.ForeignKey(
+        User, verbose_name=_("account"), on_delete=models.PROTECT, related_name="email_changes"
+    )
+    from_email = models.EmailField(_("old address"))
+    to_email = models.EmailField(_("new address"))
+    verification_method = models.CharField(
+        _("verification method"), max_length=20, choices=VerificationMethod.choices
+    )
+    note = models.TextField(_("note"))
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    effective_at = models.DateTimeField(_("takes effect"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("applied or cancelled by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("applied or cancelled"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("support e-mail change")
+        verbose_name_plural = _("support e-mail changes")
+        ordering = ["-requested_at"]
+        permissions = [("request_email_change", _("Can request a change of an account's e-mail"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(status="pending"),
+                name="accounts_one_pending_email_change_per_account",
+            ),
+            models.CheckConstraint(condition=~models.Q(note=""), name="accounts_email_change_note"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["effective_at"],
+                condition=models.Q(status="pending"),
+                name="accounts_email_change_due",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_email} → {self.to_email}"
 
 
 class RateLimitCounter(models.Model):
@@ -138,6 +229,9 @@ class OutgoingEmail(models.Model):
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     template = models.CharField(_("template"), max_length=100)
+    # Links that act (password reset, invitations, objections, "this wasn't me"): the body is
+    # purged once sent or given up, so no readable secret stays in the table.
+    contains_secret = models.BooleanField(_("contains a secret link"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

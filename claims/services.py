@@ -77,6 +77,7 @@ def send_invitation(invitation):
         context={"store": invitation.store, "days": settings.INVITATION_DAYS},
         action_url=url,
         action_label=_("Choose a password"),
+        secret=True,
     )
 
 
@@ -436,6 +437,7 @@ def add_store_staff(*, store, email):
             context={"store": store},
             action_url=set_password_url(user),
             action_label=_("Choose a password"),
+            secret=True,
         )
     membership, created = StoreMembership.objects.get_or_create(store=store, user=user)
     if not created and not membership.is_active:

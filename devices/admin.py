@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import Claim
-from devices import codes, forms, services
+from devices import codes, forms, roles, services
 from devices.models import (
     AuditEvent,
     Case,
@@ -28,11 +28,12 @@ from devices.models import (
     Unit,
 )
 from devices.services import RegistryError
+from portal.admin import DeclaredFiltersOnly
 from portal.client_address import client_address
 from portal.paginators import EstimatedCountPaginator
 
 
-class RegistryAdmin(admin.ModelAdmin):
+class RegistryAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
     """Registry tables: fast on tens of millions of rows, never deleted."""
 
     paginator = EstimatedCountPaginator
@@ -242,8 +243,11 @@ class UnitAdmin(ReadOnlyAdmin):
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         if obj is not None:
             context["owned"] = services.open_registration(obj) is not None
-            context["pending_change"] = obj.ownership_changes.filter(status="pending").first()
+            pending = services.pending_ownership_change(obj)
+            context["pending_change"] = pending
             user = request.user
+            if pending is not None:
+                context.update(change_actions(user, pending))
             context["can_release"] = user.has_perm("devices.release_unit")
             context["can_reassign"] = user.has_perm("devices.reassign_unit")
             context["can_flag"] = user.has_perm("devices.flag_unit")
@@ -440,6 +444,15 @@ class HandoverCodeAdmin(ReadOnlyAdmin):
     exclude = ["code"]  # the secret stays with the owner and the buyer
 
 
+def change_actions(user, change):
+    """Which buttons a pending change shows this person (the services decide for real)."""
+    supervisor = roles.is_supervisor(user)
+    return {
+        "can_apply": supervisor and user.pk != change.requested_by_id,
+        "can_cancel": supervisor or user.pk == change.requested_by_id,
+    }
+
+
 @admin.register(OwnershipChange)
 class OwnershipChangeAdmin(ReadOnlyAdmin):
     list_display = [
@@ -455,22 +468,30 @@ class OwnershipChangeAdmin(ReadOnlyAdmin):
     list_select_related = ["unit", "from_account", "to_account", "requested_by"]
     change_form_template = "admin/devices/ownershipchange/change_form.html"
 
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None and obj.status == OwnershipChange.Status.PENDING:
+            context.update(change_actions(request.user, obj))
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
             path("<int:pk>/apply/", view(self.apply_view), name="devices_ownershipchange_apply"),
+            path(
+                "<int:pk>/cancel/", view(self.cancel_view), name="devices_ownershipchange_cancel"
+            ),
             *super().get_urls(),
         ]
 
-    def apply_view(self, request, pk):
-        """A supervisor other than the requesting agent applies a pending change at once."""
-        if not request.user.has_perm("devices.apply_ownership_change"):
-            raise PermissionDenied
-        change = get_object_or_404(OwnershipChange.objects.select_related("unit"), pk=pk)
-        form = forms.ApplyNowForm(request.POST or None)
+    def _pending_change_form(self, request, pk, *, form_class, perform, title, done):
+        """GET: the confirmation form; POST: the service decides who may, then the unit."""
+        change = get_object_or_404(
+            OwnershipChange.objects.select_related("unit", "requested_by", "to_account"), pk=pk
+        )
+        form = form_class(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.apply_ownership_change(
+                perform(
                     change=change,
                     actor=request.user,
                     note=form.cleaned_data["note"],
@@ -479,8 +500,8 @@ class OwnershipChangeAdmin(ReadOnlyAdmin):
             except RegistryError as error:
                 form.add_error(None, error.message)
             else:
-                self.log_change(request, change, "applied at once")
-                messages.success(request, _("Applied."))
+                self.log_change(request, change, str(done))
+                messages.success(request, done)
                 return redirect("admin:devices_unit_change", change.unit_id)
         return TemplateResponse(
             request,
@@ -491,8 +512,34 @@ class OwnershipChangeAdmin(ReadOnlyAdmin):
                 "unit": change.unit,
                 "change": change,
                 "form": form,
-                "title": _("Apply at once"),
+                "title": title,
             },
+        )
+
+    def apply_view(self, request, pk):
+        """A supervisor other than the requesting agent applies a pending change at once."""
+        if not request.user.has_perm("devices.apply_ownership_change"):
+            raise PermissionDenied
+        return self._pending_change_form(
+            request,
+            pk,
+            form_class=forms.ApplyNowForm,
+            perform=services.apply_ownership_change,
+            title=_("Apply at once"),
+            done=_("Applied."),
+        )
+
+    def cancel_view(self, request, pk):
+        """The requesting agent or a supervisor withdraws a pending change."""
+        if not request.user.has_perm("devices.view_ownershipchange"):
+            raise PermissionDenied
+        return self._pending_change_form(
+            request,
+            pk,
+            form_class=forms.CancelChangeForm,
+            perform=services.cancel_ownership_change,
+            title=_("Cancel the pending change"),
+            done=_("Cancelled; the owner is e-mailed."),
         )
 
 
@@ -531,6 +578,16 @@ class CaseAdmin(RegistryAdmin):
     def has_add_permission(self, request):
         return False
 
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None and obj.status == Case.Status.OPEN:
+            try:
+                services.check_may_decide(obj, request.user)
+            except RegistryError:
+                context["can_decide"] = False
+            else:
+                context["can_decide"] = True
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
@@ -539,10 +596,20 @@ class CaseAdmin(RegistryAdmin):
         ]
 
     def decide_view(self, request, pk):
-        if not request.user.has_perm("devices.decide_case"):
+        case = get_object_or_404(
+            Case.objects.select_related("unit", "account", "ownership_change", "email_change"),
+            pk=pk,
+        )
+        needed = (
+            "devices.decide_objection"
+            if case.kind in services.OBJECTION_KINDS
+            else "devices.decide_case"
+        )
+        if not request.user.has_perm(needed):
             raise PermissionDenied
-        case = get_object_or_404(Case.objects.select_related("unit", "account"), pk=pk)
-        form = forms.DecideCaseForm(request.POST or None)
+        form = forms.DecideCaseForm(
+            request.POST or None, decisions=services.CASE_DECISIONS[case.kind]
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 services.decide_case(

@@ -133,11 +133,15 @@ class AccountByEmailField(forms.EmailField):
         return account
 
 
-def _verification_field():
-    from devices.models import OwnershipChange
+def _verification_field(**kwargs):
+    from accounts.models import VerificationMethod
 
+    # Starts blank: a verification nobody performed must never go on record by default.
     return forms.ChoiceField(
-        label=_("How was it verified?"), choices=OwnershipChange.Verification.choices
+        label=_("How was the person verified?"),
+        choices=[("", "---------"), *VerificationMethod.choices],
+        error_messages={"required": _("Choose how the person was verified.")},
+        **kwargs,
     )
 
 
@@ -171,15 +175,46 @@ class ApplyNowForm(forms.Form):
     note = SupportNoteField(help_text=_("Why this cannot wait for the objection window."))
 
 
+class CancelChangeForm(forms.Form):
+    note = SupportNoteField(help_text=_("Why it is cancelled. The owner is told."))
+
+
 class DecideCaseForm(forms.Form):
-    DECISIONS = [
-        ("approve_transfer", _("Approve the transfer request (reassign to the requester)")),
-        ("decline_transfer", _("Decline the transfer request")),
-        ("release", _("Release the unit from its owner")),
-        ("reassign", _("Reassign the unit to another account")),
-        ("dismiss", _("Dismiss (nothing changes)")),
-    ]
-    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
-    verification_method = _verification_field()
+    DECISIONS = {
+        "approve_transfer": _("Approve the transfer request (reassign to the requester)"),
+        "decline_transfer": _("Decline the transfer request"),
+        "release": _("Release the unit from its owner"),
+        "reassign": _("Reassign the unit to another account"),
+        "dismiss": _("Dismiss (nothing changes)"),
+    }
+    # Decisions that file a release or reassignment need a recorded verification.
+    MOVES_A_UNIT = {"approve_transfer", "release", "reassign"}
+    decision = forms.ChoiceField(label=_("Decision"), choices=(), widget=forms.RadioSelect)
+    verification_method = _verification_field(required=False)
     to_account = AccountByEmailField(label=_("Reassign to (e-mail)"), required=False)
     note = SupportNoteField()
+    error_messages = {
+        "verification_required": _("Choose how the person was verified."),
+        "account_required": _("Enter the e-mail of the account to reassign to."),
+    }
+
+    def __init__(self, *args, decisions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = [(name, self.DECISIONS[name]) for name in decisions]
+        if "reassign" not in decisions:
+            del self.fields["to_account"]
+        if not self.MOVES_A_UNIT.intersection(decisions):
+            del self.fields["verification_method"]
+
+    def clean(self):
+        cleaned = super().clean()
+        decision = cleaned.get("decision")
+        if decision in self.MOVES_A_UNIT and not cleaned.get("verification_method"):
+            self.add_error(
+                "verification_method", self.error_messages["verification_required"]
+            )
+        if decision == "reassign" and not cleaned.get("to_account") and not self.has_error(
+            "to_account"
+        ):
+            self.add_error("to_account", self.error_messages["account_required"])
+        return cleaned

@@ -10,8 +10,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import VerificationMethod
 from devices import codes
 
 
@@ -103,6 +105,7 @@ class Unit(models.Model):
             ("reassign_unit", _("Can reassign a unit or assign a free one")),
             ("flag_unit", _("Can mark or clear a unit as lost or stolen")),
             ("apply_ownership_change", _("Can apply a pending release or reassignment at once")),
+            ("cancel_any_ownership_change", _("Can cancel anyone's pending release or reassignment")),
             ("import_catalogue", _("Can import catalogue batches")),
         ]
         constraints = [
@@ -285,6 +288,22 @@ class AuditEvent(models.Model):
         INVITATION_CANCELLED = "invitation_cancelled", _("invitation cancelled")
         ACCOUNT_DELETED = "account_deleted", _("account deleted")
         IMPORTED = "imported", _("catalogue imported")
+        OWNERSHIP_CHECKED = "ownership_checked", _("ownership checked at a counter")
+        # Support-centre actions on accounts (the account is ``from_account``).
+        ACCOUNT_SEARCHED = "account_searched", _("accounts searched in the support centre")
+        ACCOUNT_VIEWED = "account_viewed", _("account opened in the support centre")
+        PASSWORD_RESET_SENT = "password_reset_sent", _("password-reset link sent by support")
+        STAFF_ACCESS_CHANGED = "staff_access_changed", _("staff access changed")
+        SECOND_FACTOR_RESET = "second_factor_reset", _("second factor reset")
+        STORE_STAFF_CHANGED = "store_staff_changed", _("store staff added or removed")
+        EMAIL_CHANGE_REQUESTED = "email_change_requested", _("e-mail change requested by support")
+        EMAIL_CHANGE_OBJECTED = "email_change_objected", _("owner objected to an e-mail change")
+        EMAIL_CHANGE_CANCELLED = "email_change_cancelled", _("e-mail change cancelled")
+        # The account's own acts.
+        EMAIL_CHANGED = "email_changed", _("e-mail address changed")
+        EMAIL_CHANGE_UNDONE = "email_change_undone", _("e-mail change undone by the old address")
+        PASSWORD_CHANGED = "password_changed", _("password changed")
+        SESSIONS_ENDED = "sessions_ended", _("signed out everywhere")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -395,10 +414,16 @@ def mask_email(email):
     return f"{local[:1]}***@{domain}"
 
 
+def handover_code_digest(code):
+    """The keyed hash under which a handover code is stored: the code itself is shown to the
+    owner once and never stored, so nobody who can read the table can redeem it."""
+    return salted_hmac("devices.HandoverCode", code, algorithm="sha256").hexdigest()
+
+
 class HandoverCode(models.Model):
     """A one-time code with which an owner passes units to a buyer."""
 
-    code = models.CharField(_("code"), max_length=16)
+    code_digest = models.CharField(_("code (keyed hash)"), max_length=64, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -423,15 +448,13 @@ class HandoverCode(models.Model):
         verbose_name = _("handover code")
         verbose_name_plural = _("handover codes")
         constraints = [
-            models.UniqueConstraint(fields=["code"], name="devices_handover_code_unique"),
+            models.UniqueConstraint(
+                fields=["code_digest"], name="devices_handover_code_digest_unique"
+            ),
         ]
 
     def __str__(self):
-        return self.formatted_code
-
-    @property
-    def formatted_code(self):
-        return f"{self.code[:5]}-{self.code[5:]}"
+        return _("handover code #%(id)s") % {"id": self.pk}
 
     @property
     def is_usable(self):
@@ -447,6 +470,7 @@ class Case(models.Model):
         NOT_MINE = "not_mine", _("this is not mine")
         ESCALATED_TRANSFER = "escalated_transfer", _("escalated transfer request")
         OBJECTION = "objection", _("objection to a release or reassignment")
+        EMAIL_OBJECTION = "email_objection", _("objection to an e-mail change")
 
     class Status(models.TextChoices):
         OPEN = "open", _("open")
@@ -454,7 +478,12 @@ class Case(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     unit = models.ForeignKey(
-        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="cases"
+        Unit,
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        null=True,
+        blank=True,
     )
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -465,6 +494,24 @@ class Case(models.Model):
     transfer_request = models.ForeignKey(
         TransferRequest,
         verbose_name=_("transfer request"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    # The support change an objection is about: only a supervisor who did not request it
+    # may decide the objection.
+    ownership_change = models.ForeignKey(
+        "OwnershipChange",
+        verbose_name=_("release or reassignment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    email_change = models.ForeignKey(
+        "accounts.AccountEmailChange",
+        verbose_name=_("e-mail change"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -488,7 +535,10 @@ class Case(models.Model):
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
-        permissions = [("decide_case", _("Can decide support cases"))]
+        permissions = [
+            ("decide_case", _("Can decide support cases")),
+            ("decide_objection", _("Can decide an owner's objection to a support change")),
+        ]
         ordering = ["opened_at"]
         constraints = [
             models.UniqueConstraint(
@@ -499,7 +549,12 @@ class Case(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} · {self.unit}"
+        return f"{self.get_kind_display()} · {self.unit or self.account}"
+
+    @property
+    def contested_request(self):
+        """The support request an objection case is about (its requester may not decide)."""
+        return self.ownership_change or self.email_change
 
 
 class OwnershipChange(models.Model):
@@ -516,10 +571,7 @@ class OwnershipChange(models.Model):
         OBJECTED = "objected", _("cancelled by the owner's objection")
         CANCELLED = "cancelled", _("cancelled")
 
-    class Verification(models.TextChoices):
-        PROOF_OF_PURCHASE = "proof_of_purchase", _("proof of purchase checked")
-        IDENTITY_IN_STORE = "identity_in_store", _("identity checked in a store")
-        OTHER = "other", _("other (see the note)")
+    Verification = VerificationMethod
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     unit = models.ForeignKey(

@@ -5,8 +5,13 @@ from django.contrib.auth.models import Group, Permission
 SUPPORT_AGENTS = "Support agents"
 SUPERVISORS = "Supervisors"
 
+# Least privilege: agents search, view and *request*; nobody edits accounts here (the privilege
+# fields are a superuser's, through the account page's own form, never on their own account).
 AGENT_PERMISSIONS = [
     "accounts.view_user",
+    "accounts.send_password_reset",
+    "accounts.request_email_change",
+    "accounts.view_accountemailchange",
     "devices.view_productmodel",
     "devices.view_kit",
     "devices.view_unit",
@@ -27,7 +32,8 @@ AGENT_PERMISSIONS = [
     "claims.view_invitation",
 ]
 SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
-    "accounts.change_user",
+    "devices.decide_objection",
+    "devices.cancel_any_ownership_change",
     "claims.add_store",
     "claims.change_store",
     "claims.add_storemembership",
@@ -37,6 +43,16 @@ SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
     "devices.add_productmodel",
     "devices.change_productmodel",
 ]
+
+
+def is_supervisor(user):
+    """The role, not a permission: superusers pass every permission check, and the four-eyes
+    rules must not let one person be both requester and approver through that shortcut."""
+    return (
+        user.is_active
+        and user.is_staff
+        and user.groups.filter(name=SUPERVISORS).exists()
+    )
 
 
 def _permissions(names):

@@ -11,13 +11,15 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.emails import send_email
-from devices import codes
+from accounts.models import VerificationMethod
+from devices import codes, roles
 from devices.models import (
     AuditEvent,
     Case,
@@ -27,6 +29,7 @@ from devices.models import (
     Registration,
     TransferRequest,
     Unit,
+    handover_code_digest,
 )
 
 domain_log = logging.getLogger("portal.domain")
@@ -563,6 +566,11 @@ def normalise_handover_code(raw):
     return codes.normalise(raw)
 
 
+def format_handover_code(code):
+    """ABCDE-FGHJK: two groups are easier to read out to a buyer."""
+    return f"{code[:5]}-{code[5:]}"
+
+
 @transaction.atomic
 def create_handover_code(*, owner, units, client_address=None):
     units = [_owned_locked_unit(unit, owner) for unit in sorted(units, key=lambda u: u.pk)]
@@ -575,11 +583,14 @@ def create_handover_code(*, owner, units, client_address=None):
                     "first."
                 ),
             )
+    code = "".join(secrets.choice(HANDOVER_ALPHABET) for _ in range(HANDOVER_LENGTH))
     handover = HandoverCode.objects.create(
-        code="".join(secrets.choice(HANDOVER_ALPHABET) for _ in range(HANDOVER_LENGTH)),
+        code_digest=handover_code_digest(code),
         owner=owner,
         expires_at=timezone.now() + datetime.timedelta(hours=settings.HANDOVER_CODE_HOURS),
     )
+    # Only the keyed hash is stored; the caller shows the code to the owner this once.
+    handover.code = code
     handover.units.set(units)
     for unit in units:
         record_event(
@@ -619,7 +630,7 @@ def redeem_handover_code(*, code, buyer, client_address=None):
     handover = (
         HandoverCode.objects.select_for_update()
         .select_related("owner")
-        .filter(code=normalise_handover_code(code))
+        .filter(code_digest=handover_code_digest(normalise_handover_code(code)))
         .first()
     )
     if handover is None or not handover.is_usable:
@@ -674,27 +685,47 @@ def report_not_mine(*, unit, account, client_address=None):
 
 
 # --- Support: releases and reassignments with an objection window ---------------------------
-
-
-def objection_url(change):
-    from django.core import signing
-
-    token = signing.dumps(change.pk, salt=OBJECTION_SALT)
-    return _absolute(reverse("devices:object_to_change", args=[token]))
-
+#
+# Who may do what is checked here, not only in the views: a request needs a recorded
+# verification and a note; nothing new may be filed while an objection about the unit is
+# open; only a supervisor (by role, not by permission: superusers pass every permission
+# check) who did not request a change may apply it early or decide an objection to it.
 
 OBJECTION_SALT = "devices.services.objection"
 
 
-def change_for_objection_token(token):
-    from django.core import signing
+def objection_url(change):
+    token = signing.dumps(change.pk, salt=OBJECTION_SALT)
+    return _absolute(reverse("devices:object_to_change", args=[token]))
 
+
+def change_for_objection_token(token):
     max_age = (settings.OBJECTION_WINDOW_HOURS + 24 * 30) * 3600
     try:
         pk = signing.loads(token, salt=OBJECTION_SALT, max_age=max_age)
     except signing.BadSignature:
         return None
     return OwnershipChange.objects.select_related("unit", "from_account").filter(pk=pk).first()
+
+
+def check_verification(verification_method, note):
+    """A request that takes something from an owner records how the person was verified."""
+    if verification_method not in VerificationMethod.values:
+        raise RegistryError("verification_required", _("Choose how the person was verified."))
+    if not note.strip():
+        raise RegistryError("note_required", _("Write a note: why, and what was checked."))
+
+
+def check_may_receive(account):
+    if not account.is_active or not account.has_verified_email:
+        raise RegistryError(
+            "recipient_unverified",
+            _("This account has not verified its e-mail address, so it cannot receive devices."),
+        )
+
+
+def pending_ownership_change(unit):
+    return OwnershipChange.objects.filter(unit=unit, status=OwnershipChange.Status.PENDING).first()
 
 
 @transaction.atomic
@@ -707,17 +738,28 @@ def request_ownership_change(
     ``run_jobs`` applies it afterwards (or a supervisor at once, see
     ``apply_ownership_change``).
     """
-    if not note.strip():
-        raise RegistryError("note_required", _("Write a note: why, and what was checked."))
+    check_verification(verification_method, note)
     unit = lock_unit(unit)
     registration = open_registration(unit)
     if registration is None:
         raise RegistryError("free", _("This unit is free: assign it instead."))
-    if kind == OwnershipChange.Kind.REASSIGN and to_account.pk == registration.account_id:
-        raise RegistryError("already_owner", _("That account already owns this unit."))
-    if OwnershipChange.objects.filter(unit=unit, status="pending").exists():
+    if kind == OwnershipChange.Kind.REASSIGN:
+        if to_account is None:
+            raise RegistryError("no_account", _("Choose the account to reassign to."))
+        if to_account.pk == registration.account_id:
+            raise RegistryError("already_owner", _("That account already owns this unit."))
+        check_may_receive(to_account)
+    if pending_ownership_change(unit) is not None:
         raise RegistryError(
             "pending", _("A release or reassignment of this unit is already waiting.")
+        )
+    if Case.objects.filter(unit=unit, kind=Case.Kind.OBJECTION, status=Case.Status.OPEN).exists():
+        raise RegistryError(
+            "objection_open",
+            _(
+                "The owner objected to a change of this unit and a supervisor has not decided "
+                "the objection yet: no new release or reassignment until then."
+            ),
         )
     change = OwnershipChange.objects.create(
         kind=kind,
@@ -745,14 +787,22 @@ def request_ownership_change(
         context={"change": change, "unit": unit, "hours": settings.OBJECTION_WINDOW_HOURS},
         action_url=objection_url(change),
         action_label=_("I object"),
+        secret=True,
     )
     return change
 
 
 @transaction.atomic
-def object_to_ownership_change(*, change, client_address=None):
-    """The owner objects from the e-mail link: the change is cancelled, a supervisor decides."""
-    change = OwnershipChange.objects.select_for_update().get(pk=change.pk)
+def object_to_ownership_change(*, change, owner=None, client_address=None):
+    """The owner objects (from the e-mail link, or signed in as ``owner``): the change is
+    cancelled and a case opens for a supervisor who did not request it."""
+    change = (
+        OwnershipChange.objects.select_for_update(of=("self",))
+        .select_related("unit", "from_account", "to_account")
+        .get(pk=change.pk)
+    )
+    if owner is not None and change.from_account_id != owner.pk:
+        raise RegistryError("not_yours", _("This device is not registered to you."))
     if change.status != OwnershipChange.Status.PENDING:
         raise RegistryError("not_pending", _("This change has already been applied or cancelled."))
     change.status = OwnershipChange.Status.OBJECTED
@@ -763,6 +813,7 @@ def object_to_ownership_change(*, change, client_address=None):
         unit=change.unit,
         account=change.from_account,
         status=Case.Status.OPEN,
+        defaults={"ownership_change": change},
     )
     record_event(
         action=AuditEvent.Action.CHANGE_OBJECTED,
@@ -773,6 +824,15 @@ def object_to_ownership_change(*, change, client_address=None):
         client_address=client_address,
     )
     return change
+
+
+def check_supervisor_other_than_requester(actor, requested_by_id, *, own_request_message):
+    """Four eyes: a supervisor by role (a superuser without the role is not one), and not the
+    person who asked."""
+    if actor.pk == requested_by_id:
+        raise RegistryError("four_eyes", own_request_message)
+    if not roles.is_supervisor(actor):
+        raise RegistryError("supervisor_only", _("Only a supervisor may do this."))
 
 
 @transaction.atomic
@@ -787,20 +847,23 @@ def apply_ownership_change(*, change, actor=None, note="", client_address=None):
     if change.status != OwnershipChange.Status.PENDING:
         raise RegistryError("not_pending", _("This change has already been applied or cancelled."))
     if actor is not None:
-        if actor.pk == change.requested_by_id:
-            raise RegistryError("four_eyes", _("Another supervisor must apply your own request."))
-        if not actor.has_perm("devices.apply_ownership_change"):
-            raise RegistryError("forbidden", _("Only a supervisor may apply a change at once."))
+        check_supervisor_other_than_requester(
+            actor,
+            change.requested_by_id,
+            own_request_message=_("Another supervisor must apply your own request."),
+        )
         if not note.strip():
             raise RegistryError("note_required", _("Write a note: why it cannot wait."))
+        audit_note = f"{change.note} / applied at once: {note.strip()}"
     elif change.effective_at > timezone.now():
         raise RegistryError("window_open", _("The objection window has not passed yet."))
-    audit_note = f"{change.note} / applied: {note.strip()}" if note.strip() else change.note
+    else:
+        audit_note = f"{change.note} / applied after the objection window"
     try:
         if change.kind == OwnershipChange.Kind.RELEASE:
             release_unit(
                 unit=change.unit,
-                actor=actor or change.requested_by,
+                actor=actor,
                 owner=change.from_account,
                 end_reason=Registration.EndReason.RELEASED_BY_SUPPORT,
                 note=audit_note,
@@ -808,34 +871,31 @@ def apply_ownership_change(*, change, actor=None, note="", client_address=None):
                 client_address=client_address,
             )
         else:
+            check_may_receive(change.to_account)
             transfer_unit(
                 unit=change.unit,
                 from_account=change.from_account,
                 to_account=change.to_account,
-                actor=actor or change.requested_by,
+                actor=actor,
                 source=Registration.Source.SUPPORT,
                 end_reason=Registration.EndReason.REASSIGNED,
                 note=audit_note,
                 client_address=client_address,
             )
-    except RegistryError:
+    except RegistryError as error:
         # The owner changed meanwhile (removed, handed over…): the request no longer applies.
-        change.status = OwnershipChange.Status.CANCELLED
-        change.decided_at = timezone.now()
-        change.decision_note = "the unit's owner changed before the change took effect"
-        change.save(update_fields=["status", "decided_at", "decision_note"])
+        _close_change(
+            change, OwnershipChange.Status.CANCELLED, None, f"not applied: {error.message}"
+        )
         record_event(
             action=AuditEvent.Action.CHANGE_CANCELLED,
             actor=actor,
             unit=change.unit,
+            from_account=change.from_account,
             note=change.decision_note,
         )
         return change
-    change.status = OwnershipChange.Status.APPLIED
-    change.decided_by = actor
-    change.decided_at = timezone.now()
-    change.decision_note = note.strip()
-    change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    _close_change(change, OwnershipChange.Status.APPLIED, actor, note)
     context = {"change": change, "unit": change.unit}
     send_email("ownership_change_applied", to=change.from_account, context=context)
     if change.to_account is not None:
@@ -847,6 +907,14 @@ def apply_ownership_change(*, change, actor=None, note="", client_address=None):
             action_label=_("See my devices"),
         )
     return change
+
+
+def _close_change(change, status, actor, note):
+    change.status = status
+    change.decided_by = actor
+    change.decided_at = timezone.now()
+    change.decision_note = note.strip()
+    change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
 
 
 def apply_due_ownership_changes(now=None):
@@ -867,21 +935,34 @@ def apply_due_ownership_changes(now=None):
 
 
 @transaction.atomic
-def cancel_ownership_change(*, change, actor, note=""):
-    change = OwnershipChange.objects.select_for_update().get(pk=change.pk)
+def cancel_ownership_change(*, change, actor, note, client_address=None):
+    """The agent who asked, or a supervisor, withdraws a pending change; the owner is told."""
+    change = (
+        OwnershipChange.objects.select_for_update(of=("self",))
+        .select_related("unit", "from_account")
+        .get(pk=change.pk)
+    )
     if change.status != OwnershipChange.Status.PENDING:
         raise RegistryError("not_pending", _("This change has already been applied or cancelled."))
-    change.status = OwnershipChange.Status.CANCELLED
-    change.decided_by = actor
-    change.decided_at = timezone.now()
-    change.decision_note = note.strip()
-    change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    if actor.pk != change.requested_by_id and not roles.is_supervisor(actor):
+        raise RegistryError(
+            "not_requester", _("Only the agent who asked or a supervisor may cancel it.")
+        )
+    if not note.strip():
+        raise RegistryError("note_required", _("Write a note: why it is cancelled."))
+    _close_change(change, OwnershipChange.Status.CANCELLED, actor, note)
     record_event(
         action=AuditEvent.Action.CHANGE_CANCELLED,
         actor=actor,
         unit=change.unit,
         from_account=change.from_account,
         note=note.strip(),
+        client_address=client_address,
+    )
+    send_email(
+        "ownership_change_cancelled",
+        to=change.from_account,
+        context={"change": change, "unit": change.unit},
     )
     return change
 
@@ -890,6 +971,7 @@ def assign_free_unit(
     *, unit, agent, to_account, verification_method="", note="", client_address=None
 ):
     """Support registers a free unit to an account: nobody loses it, so no window."""
+    check_may_receive(to_account)
     return register_unit(
         unit=unit,
         account=to_account,
@@ -903,6 +985,33 @@ def assign_free_unit(
 
 # --- Support: cases -------------------------------------------------------------------------
 
+# What may be decided, by kind of case. An objection stops a change; its decision may file
+# a new one, which goes through the owner's objection window again.
+CASE_DECISIONS = {
+    Case.Kind.NOT_MINE: ["release", "reassign", "dismiss"],
+    Case.Kind.ESCALATED_TRANSFER: ["approve_transfer", "decline_transfer", "dismiss"],
+    Case.Kind.OBJECTION: ["release", "reassign", "dismiss"],
+    Case.Kind.EMAIL_OBJECTION: ["dismiss"],
+}
+OBJECTION_KINDS = (Case.Kind.OBJECTION, Case.Kind.EMAIL_OBJECTION)
+
+
+def check_may_decide(case, agent):
+    """Objections only by a supervisor who did not request the contested change; other
+    cases by whoever holds the permission."""
+    if case.kind in OBJECTION_KINDS:
+        contested = case.contested_request
+        check_supervisor_other_than_requester(
+            agent,
+            contested.requested_by_id if contested is not None else None,
+            own_request_message=_(
+                "You requested the change this objection is about: another supervisor must "
+                "decide it."
+            ),
+        )
+    elif not agent.has_perm("devices.decide_case"):
+        raise RegistryError("forbidden", _("You may not decide cases."))
+
 
 @transaction.atomic
 def decide_case(
@@ -912,60 +1021,58 @@ def decide_case(
     objection window like any support release or reassignment."""
     case = (
         Case.objects.select_for_update(of=("self",))
-        .select_related("unit", "account", "transfer_request__requester", "transfer_request__owner")
+        .select_related(
+            "unit",
+            "account",
+            "ownership_change",
+            "email_change",
+            "transfer_request__requester",
+            "transfer_request__owner",
+        )
         .get(pk=case.pk)
     )
     if case.status != Case.Status.OPEN:
         raise RegistryError("decided", _("This case is already decided."))
+    check_may_decide(case, agent)
+    if decision not in CASE_DECISIONS[case.kind]:
+        raise RegistryError("unknown_decision", _("This decision does not fit this case."))
     if not note.strip():
         raise RegistryError("note_required", _("Write a note explaining the decision."))
-    transfer = case.transfer_request
-    if decision == "approve_transfer":
-        if transfer is None:
-            raise RegistryError("no_transfer", _("This case has no transfer request."))
-        request_ownership_change(
-            unit=case.unit,
-            agent=agent,
-            kind=OwnershipChange.Kind.REASSIGN,
-            to_account=transfer.requester,
-            verification_method=verification_method or "other",
-            note=note,
-            client_address=client_address,
-        )
-    elif decision == "release":
-        request_ownership_change(
-            unit=case.unit,
-            agent=agent,
-            kind=OwnershipChange.Kind.RELEASE,
-            verification_method=verification_method or "other",
-            note=note,
-            client_address=client_address,
-        )
-    elif decision == "reassign":
-        if to_account is None:
-            raise RegistryError("no_account", _("Choose the account to reassign to."))
-        request_ownership_change(
-            unit=case.unit,
-            agent=agent,
-            kind=OwnershipChange.Kind.REASSIGN,
-            to_account=to_account,
-            verification_method=verification_method or "other",
-            note=note,
-            client_address=client_address,
-        )
-    elif decision == "decline_transfer":
-        if transfer is None:
-            raise RegistryError("no_transfer", _("This case has no transfer request."))
-        TransferRequest.objects.filter(pk=transfer.pk).update(
-            status=TransferRequest.Status.DECLINED, decided_at=timezone.now()
-        )
-    elif decision != "dismiss":
-        raise RegistryError("unknown_decision", _("Choose a decision."))
+    # Decided first: a change this decision files must not be blocked by this very case.
     case.status = Case.Status.DECIDED
     case.handled_by = agent
     case.decided_at = timezone.now()
     case.outcome = f"{decision}: {note.strip()}"
     case.save(update_fields=["status", "handled_by", "decided_at", "outcome"])
+    transfer = case.transfer_request
+    request = {"agent": agent, "note": note, "client_address": client_address}
+    if decision == "approve_transfer":
+        request_ownership_change(
+            unit=case.unit,
+            kind=OwnershipChange.Kind.REASSIGN,
+            to_account=transfer.requester,
+            verification_method=verification_method,
+            **request,
+        )
+    elif decision == "release":
+        request_ownership_change(
+            unit=case.unit,
+            kind=OwnershipChange.Kind.RELEASE,
+            verification_method=verification_method,
+            **request,
+        )
+    elif decision == "reassign":
+        request_ownership_change(
+            unit=case.unit,
+            kind=OwnershipChange.Kind.REASSIGN,
+            to_account=to_account,
+            verification_method=verification_method,
+            **request,
+        )
+    elif decision == "decline_transfer":
+        TransferRequest.objects.filter(pk=transfer.pk).update(
+            status=TransferRequest.Status.DECLINED, decided_at=timezone.now()
+        )
     record_event(
         action=AuditEvent.Action.CASE_DECIDED,
         actor=agent,

@@ -353,18 +353,26 @@ def create_handover(request):
         except RegistryError as error:
             messages.error(request, error.message)
         else:
+            # Shown once, on the next page: only its keyed hash is stored.
+            request.session[HANDOVER_CODE_SESSION_KEY] = [handover.pk, handover.code]
             return redirect("devices:handover_detail", pk=handover.pk)
     return render(request, "devices/handover_create.html", {"form": form})
+
+
+HANDOVER_CODE_SESSION_KEY = "devices.new_handover_code"
 
 
 @login_required
 def handover_detail(request, pk):
     handover = get_object_or_404(HandoverCode, pk=pk, owner=request.user)
+    new_code = request.session.pop(HANDOVER_CODE_SESSION_KEY, None)
+    shown_code = new_code[1] if new_code and new_code[0] == handover.pk else None
     return render(
         request,
         "devices/handover_detail.html",
         {
             "handover": handover,
+            "code": services.format_handover_code(shown_code) if shown_code else None,
             "units": handover.units.select_related("product_model"),
         },
     )
@@ -377,9 +385,7 @@ def cancel_handover(request, pk):
     services.cancel_handover_code(
         handover=handover, owner=request.user, client_address=client_address(request)
     )
-    messages.success(
-        request, _("The handover code %(code)s is cancelled.") % {"code": handover.formatted_code}
-    )
+    messages.success(request, _("The handover code is cancelled."))
     return redirect("devices:my_devices")
 
 

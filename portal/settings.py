@@ -255,6 +255,8 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Device Registry <registry@example.com>")
+# Sent e-mails are kept this long (bodies with secret links are purged as soon as sent).
+OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 30)
 
 # Domain settings
 WARRANTY_MONTHS = env_int("WARRANTY_MONTHS", 24)

@@ -1,6 +1,7 @@
 """Private resale with a one-time handover code."""
 
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -27,6 +28,15 @@ def create(client, units):
     )
 
 
+def shown_code(response):
+    """The code as the page shows it to the owner, the one time it is shown."""
+    return re.search(r'id="handover-code">([A-Z0-9-]+)<', response.text).group(1)
+
+
+def create_code(client, units):
+    return shown_code(create(client, units))
+
+
 def redeem(client, code):
     return client.post(reverse("devices:redeem_handover"), {"code": code}, follow=True)
 
@@ -38,11 +48,9 @@ def owners(kit):
 def test_the_buyer_takes_over_a_whole_kit_with_the_code(
     owner_client, stranger_client, owner, stranger, owned_kit
 ):
-    response = create(owner_client, owned_kit.units.all())
-    handover = HandoverCode.objects.get()
-    assert handover.formatted_code in response.text
+    code = create_code(owner_client, owned_kit.units.all())
     mail.outbox.clear()
-    typed = handover.formatted_code.lower().replace("-", " ")
+    typed = code.lower().replace("-", " ")
     response = redeem(stranger_client, typed)
     assert "2 devices are now registered to you." in response.text
     assert owners(owned_kit) == {stranger}
@@ -51,8 +59,7 @@ def test_the_buyer_takes_over_a_whole_kit_with_the_code(
 
 
 def test_a_code_works_once(owner_client, stranger_client, owned_kit):
-    create(owner_client, owned_kit.units.all())
-    code = HandoverCode.objects.get().code
+    code = create_code(owner_client, owned_kit.units.all())
     redeem(stranger_client, code)
     stranger_client.force_login(UserFactory())  # a third person tries the same code
     response = redeem(stranger_client, code)
@@ -60,21 +67,20 @@ def test_a_code_works_once(owner_client, stranger_client, owned_kit):
 
 
 def test_an_expired_or_cancelled_code_does_nothing(owner_client, stranger_client, owner, owned_kit):
-    create(owner_client, owned_kit.units.all())
+    code = create_code(owner_client, owned_kit.units.all())
     handover = HandoverCode.objects.get()
     HandoverCode.objects.update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
-    assert "not valid" in redeem(stranger_client, handover.code).text
+    assert "not valid" in redeem(stranger_client, code).text
     HandoverCode.objects.update(expires_at=timezone.now() + datetime.timedelta(hours=1))
     owner_client.post(reverse("devices:cancel_handover", args=[handover.pk]))
-    assert "not valid" in redeem(stranger_client, handover.code).text
+    assert "not valid" in redeem(stranger_client, code).text
     assert owners(owned_kit) == {owner}
 
 
 def test_a_unit_that_left_the_sellers_account_voids_the_code(
     owner_client, stranger_client, owner, owned_kit
 ):
-    create(owner_client, owned_kit.units.all())
-    code = HandoverCode.objects.get().code
+    code = create_code(owner_client, owned_kit.units.all())
     holder = owned_kit.units.get(kind="holder")
     owner_client.post(reverse("devices:remove_unit", args=[holder.pk]))
     assert "not valid" in redeem(stranger_client, code).text
@@ -88,8 +94,8 @@ def test_a_unit_that_left_the_sellers_account_voids_the_code(
 
 
 def test_the_seller_cannot_use_their_own_code(owner_client, owned_kit):
-    create(owner_client, owned_kit.units.all())
-    response = redeem(owner_client, HandoverCode.objects.get().code)
+    code = create_code(owner_client, owned_kit.units.all())
+    response = redeem(owner_client, code)
     assert "This is your own handover code" in response.text
 
 
@@ -123,3 +129,14 @@ def test_strangers_cannot_see_or_cancel_a_code(owner_client, stranger_client, ow
     )
     handover.refresh_from_db()
     assert handover.cancelled_at is None
+
+
+def test_the_code_is_shown_once_and_never_stored(owner_client, owned_kit):
+    code = create_code(owner_client, owned_kit.units.all())
+    handover = HandoverCode.objects.get()
+    stored = " ".join(str(value) for value in HandoverCode.objects.values().get().values())
+    assert code.replace("-", "") not in stored
+    again = owner_client.get(reverse("devices:handover_detail", args=[handover.pk]))
+    assert code not in again.text
+    assert "shown once, when you created it" in again.text
+    assert all(code.replace("-", "") not in m.body.replace("-", "") for m in mail.outbox)

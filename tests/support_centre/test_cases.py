@@ -78,11 +78,24 @@ def test_dismiss_changes_nothing_but_closes_the_case(agent_client, escalated_cas
 
 def test_a_decided_case_cannot_be_decided_again(agent_client, escalated_case):
     decide(agent_client, escalated_case, decision="dismiss")
-    response = decide(agent_client, escalated_case, decision="release")
+    response = decide(agent_client, escalated_case, decision="approve_transfer")
     assert "This case is already decided." in response.text
     assert not OwnershipChange.objects.exists()
 
 
-def test_reassign_needs_an_account(agent_client, escalated_case):
+def test_reassign_needs_an_account(agent_client, owner):
+    unit = UnitFactory()
+    RegistrationFactory(unit=unit, account=owner, source="store_sale")
+    case = report_not_mine(unit=unit, account=owner)
+    response = decide(agent_client, case, decision="reassign")
+    assert "Enter the e-mail of the account to reassign to." in response.text
+    assert Case.objects.get().status == "open"
+
+
+def test_a_case_offers_only_the_decisions_that_fit_it(agent_client, escalated_case):
+    page = agent_client.get(reverse("admin:devices_case_decide", args=[escalated_case.pk]))
+    assert "Approve the transfer request" in page.text
+    assert "Reassign the unit to another account" not in page.text
     response = decide(agent_client, escalated_case, decision="reassign")
-    assert "Choose the account to reassign to." in response.text
+    assert "Select a valid choice" in response.text
+    assert Case.objects.get().status == "open"

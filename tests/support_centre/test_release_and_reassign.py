@@ -48,10 +48,16 @@ def pass_the_window():
 
 def test_release_needs_a_method_and_a_note(agent_client, owned_unit):
     page = agent_client.get(reverse("admin:devices_unit_release", args=[owned_unit.pk]))
-    assert "How was it verified?" in page.text
+    assert "How was the person verified?" in page.text
+    # Nothing is pre-selected: a verification nobody performed never goes on record.
+    assert page.context["form"]["verification_method"].value() in (None, "")
+    assert 'value="" selected' in page.text
     response = release(agent_client, owned_unit, note="")
     assert "This field is required." in response.text
+    response = release(agent_client, owned_unit, verification_method="")
+    assert "Choose how the person was verified." in response.text
     assert not OwnershipChange.objects.exists()
+    assert not mail.outbox
 
 
 def test_release_waits_for_the_objection_window_then_applies(
@@ -75,9 +81,12 @@ def test_release_waits_for_the_objection_window_then_applies(
     assert owner_of(owned_unit) is None
     change.refresh_from_db()
     assert change.status == "applied"
+    requested = AuditEvent.objects.get(unit=owned_unit, action="change_requested")
+    assert (requested.actor, requested.verification_method) == (support_agent, "proof_of_purchase")
+    # Applied by the periodic job, not by the agent, and recorded so.
     event = AuditEvent.objects.get(unit=owned_unit, action="released")
-    assert (event.actor, event.verification_method) == (support_agent, "proof_of_purchase")
-    assert "receipt checked" in event.note
+    assert (event.actor, event.verification_method) == (None, "proof_of_purchase")
+    assert "receipt checked" in event.note and "after the objection window" in event.note
     assert [m.subject for m in mail.outbox] == ["Support has changed the owner of your device"]
 
 
