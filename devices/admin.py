@@ -477,9 +477,7 @@ class OwnershipChangeAdmin(ReadOnlyAdmin):
         view = self.admin_site.admin_view
         return [
             path("<int:pk>/apply/", view(self.apply_view), name="devices_ownershipchange_apply"),
-            path(
-                "<int:pk>/cancel/", view(self.cancel_view), name="devices_ownershipchange_cancel"
-            ),
+            path("<int:pk>/cancel/", view(self.cancel_view), name="devices_ownershipchange_cancel"),
             *super().get_urls(),
         ]
 

@@ -210,11 +210,11 @@ class DecideCaseForm(forms.Form):
         cleaned = super().clean()
         decision = cleaned.get("decision")
         if decision in self.MOVES_A_UNIT and not cleaned.get("verification_method"):
-            self.add_error(
-                "verification_method", self.error_messages["verification_required"]
-            )
-        if decision == "reassign" and not cleaned.get("to_account") and not self.has_error(
-            "to_account"
+            self.add_error("verification_method", self.error_messages["verification_required"])
+        if (
+            decision == "reassign"
+            and not cleaned.get("to_account")
+            and not self.has_error("to_account")
         ):
             self.add_error("to_account", self.error_messages["account_required"])
         return cleaned

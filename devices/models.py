@@ -105,7 +105,10 @@ class Unit(models.Model):
             ("reassign_unit", _("Can reassign a unit or assign a free one")),
             ("flag_unit", _("Can mark or clear a unit as lost or stolen")),
             ("apply_ownership_change", _("Can apply a pending release or reassignment at once")),
-            ("cancel_any_ownership_change", _("Can cancel anyone's pending release or reassignment")),
+            (
+                "cancel_any_ownership_change",
+                _("Can cancel anyone's pending release or reassignment"),
+            ),
             ("import_catalogue", _("Can import catalogue batches")),
         ]
         constraints = [

@@ -48,11 +48,7 @@ SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
 def is_supervisor(user):
     """The role, not a permission: superusers pass every permission check, and the four-eyes
     rules must not let one person be both requester and approver through that shortcut."""
-    return (
-        user.is_active
-        and user.is_staff
-        and user.groups.filter(name=SUPERVISORS).exists()
-    )
+    return user.is_active and user.is_staff and user.groups.filter(name=SUPERVISORS).exists()
 
 
 def _permissions(names):
