@@ -85,7 +85,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     # Part of every session's signature: a new value signs the account out everywhere
     # (after "this wasn't me", a deactivation, an e-mail change) without touching the password.
-    session_epoch = models.CharField(max_length=32, blank=True, default="", editable=False)
+    session_epoch = models.CharField(
+        max_length=32, blank=True, default="", db_default="", editable=False
+    )
 
     objects = UserManager()
 

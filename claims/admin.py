@@ -5,14 +5,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from claims import services
 from claims.models import Claim, Invitation, Store, StoreMembership
-from devices.admin import ReadOnlyAdmin, RegistryAdmin
+from devices.admin import ReadOnlyAdmin, ReadOnlyInline, RegistryAdmin
+from devices.services import RegistryError
+from portal.admin import form_page
+from portal.client_address import client_address
 from portal.csv_export import streamed_csv
 
 
@@ -20,13 +22,13 @@ class StaffInvitationForm(forms.Form):
     email = forms.EmailField(label=_("E-mail of the new staff member"))
 
 
-class StoreMembershipInline(admin.TabularInline):
+class StoreMembershipInline(ReadOnlyInline):
+    """Read-only: people join and leave a store's staff through the audited, announced
+    buttons, never by editing rows."""
+
     model = StoreMembership
-    raw_id_fields = ["user"]
     fields = ["user", "is_active", "created_at"]
-    readonly_fields = ["created_at"]
-    extra = 0
-    can_delete = False
+    readonly_fields = fields
 
 
 @admin.register(Store)
@@ -34,6 +36,8 @@ class StoreAdmin(RegistryAdmin):
     list_display = ["name", "kind", "is_active", "created_at"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "address"]
+    fields = ["name", "kind", "address", "contact_email", "is_active", "created_at"]
+    readonly_fields = ["created_at"]
     inlines = [StoreMembershipInline]
     change_form_template = "admin/claims/store/change_form.html"
 
@@ -54,38 +58,77 @@ class StoreAdmin(RegistryAdmin):
         store = get_object_or_404(Store, pk=pk)
         form = StaffInvitationForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            user, invited = services.add_store_staff(store=store, email=form.cleaned_data["email"])
-            self.log_change(request, store, f"staff added: {user.email}")
-            messages.success(
-                request,
-                _("%(email)s now serves at %(store)s%(invited)s.")
-                % {
-                    "email": user.email,
-                    "store": store.name,
-                    "invited": _(" (invitation e-mailed)") if invited else "",
-                },
-            )
-            return redirect("admin:claims_store_change", store.pk)
-        return TemplateResponse(
-            request,
-            "admin/claims/invite_staff.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "store": store,
-                "form": form,
-                "title": _("Invite store staff"),
-            },
-        )
+            try:
+                user, invited = services.add_store_staff(
+                    store=store,
+                    email=form.cleaned_data["email"],
+                    actor=request.user,
+                    client_address=client_address(request),
+                )
+            except RegistryError as error:
+                form.add_error(None, error.message)
+            else:
+                self.log_change(request, store, f"staff added: {user.email}")
+                messages.success(
+                    request,
+                    _("%(email)s now serves at %(store)s%(invited)s.")
+                    % {
+                        "email": user.email,
+                        "store": store.name,
+                        "invited": _(" (invitation e-mailed)") if invited else "",
+                    },
+                )
+                return redirect("admin:claims_store_change", store.pk)
+        return form_page(request, self, form=form, title=_("Invite store staff"), store=store)
 
 
 @admin.register(StoreMembership)
-class StoreMembershipAdmin(RegistryAdmin):
+class StoreMembershipAdmin(ReadOnlyAdmin):
     list_display = ["user", "store", "is_active", "created_at"]
     list_filter = ["is_active", "store"]
     list_select_related = ["user", "store"]
     search_fields = ["=user__email", "store__name"]
-    raw_id_fields = ["user", "store"]
+    change_form_template = "admin/claims/storemembership/change_form.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/active/",
+                view(self.toggle_active_view),
+                name="claims_storemembership_toggle_active",
+            ),
+            *super().get_urls(),
+        ]
+
+    def toggle_active_view(self, request, pk):
+        """Take a person off a store's staff, or back on (audited, announced)."""
+        if not request.user.has_perm("claims.change_storemembership"):
+            raise PermissionDenied
+        membership = get_object_or_404(
+            StoreMembership.objects.select_related("user", "store"), pk=pk
+        )
+        title = (
+            _("Remove from the store's staff")
+            if membership.is_active
+            else _("Add back to the store's staff")
+        )
+        form = forms.Form(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.set_store_membership_active(
+                    membership=membership,
+                    actor=request.user,
+                    active=not membership.is_active,
+                    client_address=client_address(request),
+                )
+            except RegistryError as error:
+                form.add_error(None, error.message)
+            else:
+                self.log_change(request, membership, str(title))
+                messages.success(request, _("Done; the store and the supervisors are told."))
+                return redirect("admin:claims_store_change", membership.store_id)
+        return form_page(request, self, form=form, title=title, membership=membership)
 
 
 @admin.register(Invitation)

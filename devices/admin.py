@@ -9,7 +9,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +27,7 @@ from devices.models import (
     Unit,
 )
 from devices.services import RegistryError
-from portal.admin import DeclaredFiltersOnly
+from portal.admin import DeclaredFiltersOnly, form_page
 from portal.client_address import client_address
 from portal.paginators import EstimatedCountPaginator
 
@@ -278,17 +277,13 @@ class UnitAdmin(ReadOnlyAdmin):
                 self.log_change(request, unit, str(message))
                 messages.success(request, message)
                 return redirect("admin:devices_unit_change", unit.pk)
-        return TemplateResponse(
+        return form_page(
             request,
-            "admin/devices/support_form.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "unit": unit,
-                "form": form,
-                "title": title,
-                "owner": services.open_registration(unit),
-            },
+            self,
+            unit=unit,
+            form=form,
+            title=title,
+            owner=services.open_registration(unit),
         )
 
     def _ownership_change_view(self, request, pk, *, kind, permission, form_class, title):
@@ -501,17 +496,13 @@ class OwnershipChangeAdmin(ReadOnlyAdmin):
                 self.log_change(request, change, str(done))
                 messages.success(request, done)
                 return redirect("admin:devices_unit_change", change.unit_id)
-        return TemplateResponse(
+        return form_page(
             request,
-            "admin/devices/support_form.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "unit": change.unit,
-                "change": change,
-                "form": form,
-                "title": title,
-            },
+            self,
+            unit=change.unit,
+            change=change,
+            form=form,
+            title=title,
         )
 
     def apply_view(self, request, pk):
@@ -622,15 +613,11 @@ class CaseAdmin(RegistryAdmin):
                 self.log_change(request, case, f"decided: {form.cleaned_data['decision']}")
                 messages.success(request, _("Case decided; the people involved are e-mailed."))
                 return redirect("admin:devices_case_changelist")
-        return TemplateResponse(
+        return form_page(
             request,
-            "admin/devices/support_form.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "unit": case.unit,
-                "case": case,
-                "form": form,
-                "title": _("Decide the case"),
-            },
+            self,
+            unit=case.unit,
+            case=case,
+            form=form,
+            title=_("Decide the case"),
         )

@@ -1,6 +1,7 @@
 """The support centre's groups and their permissions, kept in step after every migrate."""
 
 from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
 SUPPORT_AGENTS = "Support agents"
 SUPERVISORS = "Supervisors"
@@ -49,6 +50,18 @@ def is_supervisor(user):
     """The role, not a permission: superusers pass every permission check, and the four-eyes
     rules must not let one person be both requester and approver through that shortcut."""
     return user.is_active and user.is_staff and user.groups.filter(name=SUPERVISORS).exists()
+
+
+def supervisors_and_superusers(*, excluding=()):
+    """Who hears of every change of staff access or store staff."""
+    from accounts.models import User
+
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(is_staff=True, groups__name=SUPERVISORS))
+        .exclude(pk__in=[person.pk for person in excluding if person is not None])
+        .distinct()
+    )
 
 
 def _permissions(names):

@@ -3,6 +3,7 @@ and only with a second factor (TOTP or a backup code) on top of the password."""
 
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -73,3 +74,19 @@ def declared_filter_parameters(model_admin, request):
 
 
 DATE_PARTS = ("year", "month", "day")
+
+
+def form_page(request, model_admin, *, form, title, **context):
+    """The one skeleton of every support-centre form page (a confirmation step): the form,
+    and whatever it is about (a unit, an account, a store, a case, a change)."""
+    return TemplateResponse(
+        request,
+        "admin/support/form_page.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "opts": model_admin.model._meta,
+            "form": form,
+            "title": title,
+            **context,
+        },
+    )

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "accounts",
     "devices",
     "claims",
+    "support",
 ]
 
 MIDDLEWARE = [

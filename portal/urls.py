@@ -10,6 +10,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("devices/", include("devices.urls")),
     path("counter/", include("claims.urls")),
+    path("support/", include("support.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,6 +1,6 @@
-"""Run the periodic jobs once: escalate unanswered transfer requests, apply support releases
-and reassignments whose objection window has passed, send the e-mail outbox, forget old
-rate-limit windows.
+"""Run the periodic jobs once: escalate unanswered transfer requests, apply support changes
+(releases, reassignments, e-mail addresses) whose objection window has passed, send the
+e-mail outbox, forget old rate-limit windows and old sent e-mails.
 
 Safe from cron at any frequency and from several machines at once: each job takes its rows
 with SELECT … FOR UPDATE SKIP LOCKED, so two runs never handle the same row.
@@ -9,8 +9,9 @@ with SELECT … FOR UPDATE SKIP LOCKED, so two runs never handle the same row.
 from django.core.management.base import BaseCommand
 
 from accounts import ratelimit
-from accounts.emails import deliver_pending
+from accounts.emails import deliver_pending, prune_sent
 from devices.services import apply_due_ownership_changes, escalate_expired_transfer_requests
+from support.services import apply_due_email_changes
 
 
 class Command(BaseCommand):
@@ -19,6 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         escalated = escalate_expired_transfer_requests()
         applied = apply_due_ownership_changes()
+        addresses = apply_due_email_changes()
         sent = failed = 0
         while True:
             batch_sent, batch_failed = deliver_pending()
@@ -26,9 +28,11 @@ class Command(BaseCommand):
             if batch_sent + batch_failed == 0 or batch_sent == 0:
                 break
         pruned = ratelimit.prune()
+        forgotten = prune_sent()
         if options["verbosity"] >= 1:
             self.stdout.write(
                 f"transfer requests escalated: {escalated}; support changes applied: {applied}; "
+                f"e-mail address changes applied: {addresses}; "
                 f"e-mails sent: {sent}, failed (will retry): {failed}; "
-                f"rate-limit windows pruned: {pruned}"
+                f"rate-limit windows pruned: {pruned}; old sent e-mails forgotten: {forgotten}"
             )
