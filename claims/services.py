@@ -122,32 +122,56 @@ def register_sale(
     return customer, outcomes
 
 
+def _stale_cutoff():
+    return timezone.now() - datetime.timedelta(days=settings.INVITATION_DAYS)
+
+
 def stale_invitations(store):
     """Invitations of ``store`` not accepted within INVITATION_DAYS: the address may be wrong."""
-    cutoff = timezone.now() - datetime.timedelta(days=settings.INVITATION_DAYS)
     return (
         Invitation.objects.filter(
-            store=store, accepted_at__isnull=True, closed_at__isnull=True, created_at__lt=cutoff
+            store=store,
+            accepted_at__isnull=True,
+            closed_at__isnull=True,
+            created_at__lt=_stale_cutoff(),
         )
         .select_related("account", "invited_by")
         .order_by("created_at")
     )
 
 
-def _lock_open_invitation(invitation, store):
+def _lock_open_invitation(invitation, store, *, stale=False):
     invitation = (
-        Invitation.objects.select_for_update()
-        .select_related("account")
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("account", "store")
         .get(pk=invitation.pk, store=store)
     )
     if not invitation.is_open:
         raise RegistryError("invitation_closed", _("This invitation is already closed."))
+    if stale and invitation.created_at >= _stale_cutoff():
+        raise RegistryError(
+            "invitation_fresh",
+            _(
+                "This invitation is only %(days)s days old or less: the customer may still "
+                "accept it. It can be corrected or cancelled once it is older."
+            )
+            % {"days": settings.INVITATION_DAYS},
+        )
     return invitation
 
 
-def _open_registrations(account):
-    return Registration.objects.filter(account=account, ended_at__isnull=True).select_related(
-        "unit"
+def registrations_under_invitation(invitation):
+    """What this store registered to the invited account since it invited it: a store fixes
+    its own sales, never another store's sales to the same address."""
+    return (
+        Registration.objects.filter(
+            account=invitation.account,
+            store=invitation.store,
+            ended_at__isnull=True,
+            started_at__gte=invitation.created_at,
+        )
+        .select_related("unit")
+        .order_by("unit__kit_id", "-unit__kind")
     )
 
 
@@ -162,15 +186,16 @@ def resend_invitation(*, invitation, store):
 
 @transaction.atomic
 def correct_invitation(*, invitation, store, staff, new_email, client_address=None):
-    """The address was mistyped: move the units to the corrected (invited) account."""
-    invitation = _lock_open_invitation(invitation, store)
+    """The address was mistyped: move this store's units to the corrected (invited) account."""
+    invitation = _lock_open_invitation(invitation, store, stale=True)
     old_account = invitation.account
     new_account, _new_invitation = find_or_invite_customer(
         email=new_email, store=store, staff=staff
     )
     if new_account.pk == old_account.pk:
         raise RegistryError("same_address", _("That is the same address."))
-    for registration in _open_registrations(old_account):
+    registrations = list(registrations_under_invitation(invitation))
+    for registration in registrations:
         transfer_unit(
             unit=registration.unit,
             from_account=old_account,
@@ -182,24 +207,29 @@ def correct_invitation(*, invitation, store, staff, new_email, client_address=No
             note="invitation address corrected",
             client_address=client_address,
         )
-    invitation.closed_at = timezone.now()
-    invitation.closed_reason = "corrected"
-    invitation.save(update_fields=["closed_at", "closed_reason"])
+    _close_invitation(invitation, "corrected")
     record_event(
         action=AuditEvent.Action.INVITATION_CORRECTED,
         actor=staff,
         from_account=old_account,
         to_account=new_account,
+        note=f"store {store.pk}: {len(registrations)} units",
         client_address=client_address,
+    )
+    send_email(
+        "invitation_corrected",
+        to=old_account,
+        context={"store": store, "units": [r.unit for r in registrations]},
     )
     return new_account
 
 
 @transaction.atomic
 def cancel_invitation(*, invitation, store, staff, client_address=None):
-    """Nobody claims the invitation: release its units so they can be registered again."""
-    invitation = _lock_open_invitation(invitation, store)
-    for registration in _open_registrations(invitation.account):
+    """Nobody claims the invitation: release this store's units so they can be registered."""
+    invitation = _lock_open_invitation(invitation, store, stale=True)
+    registrations = list(registrations_under_invitation(invitation))
+    for registration in registrations:
         release_unit(
             unit=registration.unit,
             actor=staff,
@@ -208,16 +238,26 @@ def cancel_invitation(*, invitation, store, staff, client_address=None):
             note="invitation cancelled by the store",
             client_address=client_address,
         )
-    invitation.closed_at = timezone.now()
-    invitation.closed_reason = "cancelled"
-    invitation.save(update_fields=["closed_at", "closed_reason"])
+    _close_invitation(invitation, "cancelled")
     record_event(
         action=AuditEvent.Action.INVITATION_CANCELLED,
         actor=staff,
         from_account=invitation.account,
+        note=f"store {store.pk}: {len(registrations)} units",
         client_address=client_address,
     )
+    send_email(
+        "invitation_cancelled",
+        to=invitation.account,
+        context={"store": store, "units": [r.unit for r in registrations]},
+    )
     return invitation
+
+
+def _close_invitation(invitation, reason):
+    invitation.closed_at = timezone.now()
+    invitation.closed_reason = reason
+    invitation.save(update_fields=["closed_at", "closed_reason"])
 
 
 def mark_invitations_accepted(user):

@@ -374,25 +374,36 @@ def invitations(request):
 @require_POST
 @store_staff_required
 def invitation_correct(request, pk):
+    """Two steps: the corrected address read back with what moves, then the move."""
     invitation = _store_invitation(request, pk)
     form = forms.InvitationCorrectionForm(request.POST)
-    if form.is_valid():
-        try:
-            account = services.correct_invitation(
-                invitation=invitation,
-                store=request.store,
-                staff=request.user,
-                new_email=form.cleaned_data["new_email"],
-                client_address=client_address(request),
-            )
-        except RegistryError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request, _("The devices have moved to %(email)s.") % {"email": account.email}
-            )
-    else:
+    if not form.is_valid():
         messages.error(request, _("Enter a valid e-mail address."))
+        return redirect("counter:invitations", store_id=request.store.pk)
+    if "confirm" not in request.POST:
+        return render(
+            request,
+            "claims/invitation_correct.html",
+            {
+                "invitation": invitation,
+                "form": form,
+                "registrations": services.registrations_under_invitation(invitation),
+            },
+        )
+    try:
+        account = services.correct_invitation(
+            invitation=invitation,
+            store=request.store,
+            staff=request.user,
+            new_email=form.cleaned_data["new_email"],
+            client_address=client_address(request),
+        )
+    except RegistryError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("The devices have moved to %(email)s.") % {"email": account.email}
+        )
     return redirect("counter:invitations", store_id=request.store.pk)
 
 
@@ -412,7 +423,14 @@ def invitation_cancel(request, pk):
         else:
             messages.success(request, _("The invitation is cancelled and its devices released."))
         return redirect("counter:invitations", store_id=request.store.pk)
-    return render(request, "claims/invitation_cancel.html", {"invitation": invitation})
+    return render(
+        request,
+        "claims/invitation_cancel.html",
+        {
+            "invitation": invitation,
+            "registrations": services.registrations_under_invitation(invitation),
+        },
+    )
 
 
 @require_POST

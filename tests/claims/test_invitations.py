@@ -6,12 +6,15 @@ import io
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from claims.models import Invitation, StoreMembership
 from devices.models import AuditEvent, Registration
-from tests.factories import KitFactory
+from claims.services import register_sale
+from tests.conftest import CommitAwareClient
+from tests.factories import KitFactory, StoreMembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,15 +52,17 @@ def test_stale_invitations_are_listed_and_flagged_on_the_counter(
 def test_correcting_the_address_moves_the_units_and_invites_again(
     staff_client, counter_url, stale_invitation
 ):
-    staff_client.post(
-        counter_url("invitation_correct", stale_invitation.pk), {"new_email": "jana@gmail.com"}
-    )
+    url = counter_url("invitation_correct", stale_invitation.pk)
+    confirm = staff_client.post(url, {"new_email": "jana@gmail.com"})
+    assert "Correct the address?" in confirm.text and "jana@gmail.com" in confirm.text
+    assert open_units("jana@gmial.com") == 2  # nothing moves before the confirmation
+    staff_client.post(url, {"new_email": "jana@gmail.com", "confirm": "1"})
     assert open_units("jana@gmial.com") == 0
     assert open_units("jana@gmail.com") == 2
     stale_invitation.refresh_from_db()
     assert stale_invitation.closed_reason == "corrected"
     assert Invitation.objects.filter(account__email="jana@gmail.com", closed_at=None).exists()
-    assert [m.to for m in mail.outbox] == [["jana@gmail.com"]]
+    assert sorted(m.to[0] for m in mail.outbox) == ["jana@gmail.com", "jana@gmial.com"]
     assert AuditEvent.objects.filter(action="invitation_corrected").exists()
     assert AuditEvent.objects.filter(action="transferred").count() == 2
 
@@ -89,3 +94,69 @@ def test_add_store_staff_invites_a_new_person(store, django_capture_on_commit_ca
     assert StoreMembership.objects.filter(user=clerk).count() == 1
     with pytest.raises(CommandError, match="no single store"):
         call_command("add_store_staff", "x@example.com", "No Such Store")
+
+
+@pytest.fixture
+def other_store_sold_to_the_same_address(stale_invitation):
+    """Store T sold a kit to the same (invited) address: S must never touch it."""
+    other_staff = StoreMembershipFactory().user
+    kit = KitFactory()
+    register_sale(
+        store=other_staff.store_memberships.get().store,
+        staff=other_staff,
+        email="jana@gmial.com",
+        box_code=kit.box_code,
+    )
+    return kit
+
+
+@pytest.mark.parametrize("action", ["correct", "cancel"])
+def test_a_store_fixes_only_its_own_sales_to_an_invited_address(
+    staff_client, counter_url, stale_invitation, other_store_sold_to_the_same_address, action
+):
+    if action == "correct":
+        staff_client.post(
+            counter_url("invitation_correct", stale_invitation.pk),
+            {"new_email": "jana@gmail.com", "confirm": "1"},
+        )
+    else:
+        staff_client.post(counter_url("invitation_cancel", stale_invitation.pk))
+    # Store S's kit moved or was freed; store T's kit is still the customer's.
+    assert open_units("jana@gmial.com") == 2
+    assert set(
+        Registration.objects.filter(ended_at__isnull=True, account__email="jana@gmial.com")
+        .values_list("unit__kit", flat=True)
+    ) == {other_store_sold_to_the_same_address.pk}
+
+
+@pytest.mark.parametrize("action", ["correct", "cancel"])
+def test_an_invitation_younger_than_the_limit_cannot_be_fixed(
+    staff_client, counter_url, stale_invitation, action
+):
+    Invitation.objects.update(created_at=timezone.now())
+    if action == "correct":
+        response = staff_client.post(
+            counter_url("invitation_correct", stale_invitation.pk),
+            {"new_email": "jana@gmail.com", "confirm": "1"},
+            follow=True,
+        )
+    else:
+        response = staff_client.post(
+            counter_url("invitation_cancel", stale_invitation.pk), follow=True
+        )
+    assert "the customer may still accept it" in response.text
+    assert open_units("jana@gmial.com") == 2
+    assert Invitation.objects.get().closed_at is None
+    assert not mail.outbox
+
+
+def test_another_store_cannot_reach_the_invitation(
+    stale_invitation, other_store_sold_to_the_same_address
+):
+    other_staff = StoreMembership.objects.exclude(store=stale_invitation.store).get().user
+    client = CommitAwareClient()
+    client.force_login(other_staff)
+    other_store = other_staff.store_memberships.get().store
+    url = reverse("counter:invitation_cancel", args=[other_store.pk, stale_invitation.pk])
+    assert client.post(url).status_code == 404
+    assert open_units("jana@gmial.com") == 4
