@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from claims.models import Invitation, StoreMembership
-from devices.models import AuditEvent, Registration
 from claims.services import register_sale
+from devices.models import AuditEvent, Registration
 from tests.conftest import CommitAwareClient
 from tests.factories import KitFactory, StoreMembershipFactory
 
@@ -124,8 +124,9 @@ def test_a_store_fixes_only_its_own_sales_to_an_invited_address(
     # Store S's kit moved or was freed; store T's kit is still the customer's.
     assert open_units("jana@gmial.com") == 2
     assert set(
-        Registration.objects.filter(ended_at__isnull=True, account__email="jana@gmial.com")
-        .values_list("unit__kit", flat=True)
+        Registration.objects.filter(
+            ended_at__isnull=True, account__email="jana@gmial.com"
+        ).values_list("unit__kit", flat=True)
     ) == {other_store_sold_to_the_same_address.pk}
 
 
