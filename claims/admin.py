@@ -113,7 +113,7 @@ class StoreMembershipAdmin(ReadOnlyAdmin):
             if membership.is_active
             else _("Add back to the store's staff")
         )
-        form = forms.Form(request.POST or None)
+        form = forms.Form(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 services.set_store_membership_active(

@@ -91,6 +91,9 @@ class ReplacementForm(forms.Form):
 
     faulty_unit = None
     replacement_unit = None
+    # The address this form compared with the faulty unit's owner, if it did: the answer
+    # ("does this e-mail own this unit?") is counted and audited by the view.
+    ownership_checked_email = None
 
     @property
     def reason_label(self):
@@ -114,10 +117,14 @@ class ReplacementForm(forms.Form):
         if self.faulty_unit is None or "customer_email" not in cleaned:
             return cleaned
         try:
-            check_faulty_unit(self.faulty_unit, cleaned["customer_email"])
+            registration = check_faulty_unit(self.faulty_unit, cleaned["customer_email"])
         except RegistryError as error:
+            if error.reason == "registered_elsewhere":
+                self.ownership_checked_email = cleaned["customer_email"]
             self.add_error("customer_email", error.message)
             return cleaned
+        if registration is not None:
+            self.ownership_checked_email = cleaned["customer_email"]
         if self.replacement_unit is not None:
             try:
                 check_replacement_unit(self.replacement_unit, self.faulty_unit)

@@ -269,6 +269,11 @@ def mark_invitations_accepted(user):
 # --- Customer look-up by e-mail -------------------------------------------------------------
 
 
+TOO_MANY_LOOKUPS = _(
+    "Too many customer look-ups. Start from the faulty unit's code, or try again later."
+)
+
+
 def _lookup_limit():
     return Limit(
         "counter-customer-lookup",
@@ -283,10 +288,7 @@ def look_up_customer(*, store, staff, email, client_address=None):
     rate-limited per staff member). Returns (customer or None, units)."""
     limit = _lookup_limit()
     if limit.hit(str(staff.pk)) > limit.limit:
-        raise RegistryError(
-            "too_many_lookups",
-            _("Too many customer look-ups. Start from the faulty unit's code, or try again later."),
-        )
+        raise RegistryError("too_many_lookups", TOO_MANY_LOOKUPS)
     customer = User.objects.find_by_email(email)
     record_event(
         action=AuditEvent.Action.CUSTOMER_LOOKED_UP,
@@ -303,6 +305,32 @@ def look_up_customer(*, store, staff, email, client_address=None):
         .order_by("kit_id", "-kind")
     )
     return customer, units
+
+
+def record_ownership_check(*, store, staff, unit, email, client_address=None):
+    """A swap's details step compared a customer's e-mail with a unit's owner, which answers
+    "does this e-mail own this unit?": limited per staff member and audited like the e-mail
+    look-up. Asking the same again within the hour reveals nothing new and is not counted.
+    Not atomic on purpose: a refused check must still count."""
+    note = f"store {store.pk}: {email.lower()}"
+    asked_before = AuditEvent.objects.filter(
+        action=AuditEvent.Action.OWNERSHIP_CHECKED,
+        actor=staff,
+        unit=unit,
+        note=note,
+        created_at__gte=timezone.now() - datetime.timedelta(hours=1),
+    ).exists()
+    limit = _lookup_limit()
+    if not asked_before and limit.hit(str(staff.pk)) > limit.limit:
+        raise RegistryError("too_many_lookups", TOO_MANY_LOOKUPS)
+    record_event(
+        action=AuditEvent.Action.OWNERSHIP_CHECKED,
+        actor=staff,
+        unit=unit,
+        to_account=User.objects.find_by_email(email),
+        note=note,
+        client_address=client_address,
+    )
 
 
 # --- Complaint replacement ------------------------------------------------------------------

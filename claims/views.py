@@ -199,6 +199,30 @@ def _details_page(request, form, status=200):
     )
 
 
+def _ownership_answer_withheld(request, form):
+    """None, or the start page when this staff member is over the look-up limit: the answer
+    to "does this e-mail own this unit?" is then not shown."""
+    if form.ownership_checked_email is None:
+        return None
+    try:
+        services.record_ownership_check(
+            store=request.store,
+            staff=request.user,
+            unit=form.faulty_unit,
+            email=form.ownership_checked_email,
+            client_address=client_address(request),
+        )
+    except RegistryError as error:
+        messages.error(request, error.message)
+        return render(
+            request,
+            "claims/replace_start.html",
+            {"code_form": forms.FaultyUnitForm(), "lookup_form": forms.CustomerLookupForm()},
+            status=429,
+        )
+    return None
+
+
 @require_POST
 @store_staff_required
 def replace_details(request):
@@ -221,7 +245,11 @@ def replace_details(request):
         form.faulty_unit = start.faulty_unit
         return _details_page(request, form)
     form = forms.ReplacementForm(request.POST)
-    if not form.is_valid():
+    valid = form.is_valid()
+    withheld = _ownership_answer_withheld(request, form)
+    if withheld is not None:
+        return withheld
+    if not valid:
         form.faulty_unit = form.faulty_unit or start.faulty_unit
         return _details_page(request, form, status=400)
     return render(request, "claims/replace_summary.html", {"form": form})
@@ -231,7 +259,11 @@ def replace_details(request):
 @store_staff_required
 def replace_confirm(request):
     form = forms.ReplacementForm(request.POST)
-    if not form.is_valid():
+    valid = form.is_valid()
+    withheld = _ownership_answer_withheld(request, form)
+    if withheld is not None:
+        return withheld
+    if not valid:
         if form.faulty_unit is None:
             return redirect("counter:replace_start", store_id=request.store.pk)
         return _details_page(request, form, status=400)

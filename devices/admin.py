@@ -69,7 +69,10 @@ class ReadOnlyInline(admin.TabularInline):
 
 def search_by_code(queryset, search_term, parse, field):
     """Exact match through the unique index after normalising (the admin's own `=` lookup
-    compares UPPER() values and would scan the table). None when it is not a code."""
+    compares UPPER() values and would scan the table). None when it is not a code; the whole
+    list when nothing is searched."""
+    if not search_term.strip():
+        return queryset
     try:
         code = parse(search_term)
     except codes.CodeError:

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from claims.models import Claim
@@ -87,16 +88,25 @@ def add_device(request):
     return _add_page(request)
 
 
-def _register_codes(request, box_code=None, unit_codes=()):
-    """Rate-limited registration by codes; returns outcomes, or None when blocked."""
-    address = client_address(request)
+TOO_MANY_CODES = gettext_lazy(
+    "Too many codes could not be registered. Please try again after %(time)s."
+)
+
+
+def _look_ups_blocked(request, address, message=TOO_MANY_CODES):
+    """True (and the message set) while this account or address is over its look-up limit."""
     retry_at = lookups.blocked_until(request.user, address)
     if retry_at is not None:
         messages.error(
-            request,
-            _("Too many codes could not be registered. Please try again after %(time)s.")
-            % {"time": date_format(timezone.localtime(retry_at), "TIME_FORMAT")},
+            request, message % {"time": date_format(timezone.localtime(retry_at), "TIME_FORMAT")}
         )
+    return retry_at is not None
+
+
+def _register_codes(request, box_code=None, unit_codes=()):
+    """Rate-limited registration by codes; returns outcomes, or None when blocked."""
+    address = client_address(request)
+    if _look_ups_blocked(request, address):
         return None
     outcomes = services.register_codes(
         account=request.user,
@@ -246,23 +256,32 @@ def not_mine(request, pk):
 # --- Transfer requests ----------------------------------------------------------------------
 
 
+# Answers of the transfer-request form that tell something about a device the requester does
+# not own; counted with the add-device look-ups, so codes cannot be harvested here either.
+TRANSFER_LOOKUP_ANSWERS = {"not_found", "free", "not_registrable", "requested"}
+
+
 @require_POST
 @verified_email_required
 def request_transfer(request):
+    address = client_address(request)
+    if _look_ups_blocked(request, address):
+        return redirect("devices:add_device")
     form = forms.UnitCodeForm(request.POST)
     unit = (
         form.is_valid() and Unit.objects.filter(production_code=form.cleaned_data["code"]).first()
     )
     if not unit:
+        lookups.record_failures(request.user, address, int(form.is_valid()))
         messages.error(request, _("We cannot find this device."))
         return redirect("devices:add_device")
     try:
-        services.request_transfer(
-            unit=unit, requester=request.user, client_address=client_address(request)
-        )
+        services.request_transfer(unit=unit, requester=request.user, client_address=address)
     except RegistryError as error:
+        lookups.record_failures(request.user, address, int(error.reason in TRANSFER_LOOKUP_ANSWERS))
         messages.error(request, error.message)
     else:
+        lookups.record_failures(request.user, address, 1)
         messages.success(
             request,
             _("We have asked the current owner to release %(code)s. We will e-mail you the answer.")
@@ -389,18 +408,17 @@ def cancel_handover(request, pk):
     return redirect("devices:my_devices")
 
 
+TOO_MANY_HANDOVER_CODES = gettext_lazy(
+    "Too many codes could not be used. Please try again after %(time)s."
+)
+
+
 @verified_email_required
 def redeem_handover(request):
     form = forms.HandoverRedeemForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         address = client_address(request)
-        retry_at = lookups.blocked_until(request.user, address)
-        if retry_at is not None:
-            messages.error(
-                request,
-                _("Too many codes could not be used. Please try again after %(time)s.")
-                % {"time": date_format(timezone.localtime(retry_at), "TIME_FORMAT")},
-            )
+        if _look_ups_blocked(request, address, TOO_MANY_HANDOVER_CODES):
             return redirect("devices:redeem_handover")
         try:
             handover = services.redeem_handover_code(

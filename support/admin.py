@@ -14,7 +14,8 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -111,7 +112,7 @@ class AccountAdmin(RegistryAdmin):
         ]
         if not links:
             return "—"
-        return format_html_join(format_html("<br>"), '<a href="{}">{}</a>', links)
+        return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a>', links)
 
     def get_search_results(self, request, queryset, search_term):
         results, duplicates = super().get_search_results(request, queryset, search_term)
@@ -169,7 +170,10 @@ class AccountAdmin(RegistryAdmin):
             raise PermissionDenied(error.message) from None
 
     def save_related(self, request, form, formsets, change):
-        """Groups are saved by the service (audited); the inlines are read-only."""
+        """Groups are saved by the service (audited), not by ``form.save_m2m()``; the
+        read-only inlines save nothing."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -194,7 +198,7 @@ class AccountAdmin(RegistryAdmin):
 
     def _account_action(self, request, pk, *, form_class, perform, title, done):
         account = get_object_or_404(User, pk=pk)
-        form = form_class(request.POST or None)
+        form = form_class(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 perform(account, form.cleaned_data)
