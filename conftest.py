@@ -1,4 +1,4 @@
-"""Test session set-up shared by every test: the database server and fast settings."""
+"""Test session set-up shared by every test: the database server, its roles and fast settings."""
 
 import os
 
@@ -7,14 +7,52 @@ import pytest
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings():
-    """Start the embedded PostgreSQL before pytest-django creates the test database."""
-    if not os.environ.get("DATABASE_URL"):
-        from django.conf import settings
+    """Start the embedded PostgreSQL before pytest-django creates the test database, and make
+    the owner role create and migrate it; returns what django_db_setup switches back to."""
+    from django.conf import settings
+    from django.db import connections
 
+    from portal import database_roles
+
+    if not os.environ.get("DATABASE_URL"):
         from portal import embedded_db
 
         # The server may have started only now: point the (shared) settings dict at it.
         settings.DATABASES["default"].update(embedded_db.start())
+    return database_roles.switch(connections["default"], settings.DATABASE_OWNER)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_modify_db_settings):
+    """The tests run as the application role, as the site does; the owner drops the database
+    at the end (pytest-django's own django_db_setup, which this one wraps)."""
+    from django.db import connections
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    from portal import database_roles
+
+    connection = connections["default"]
+    owner = database_roles.switch(connection, django_db_modify_db_settings)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "execute_sql_flush", _flush_as_owner)
+        yield
+    database_roles.switch(connection, owner)
+
+
+def _flush_as_owner(ops, sql_list):
+    """transaction=True tests end with Django's flush, a TRUNCATE of every table: only the
+    owner may, and the audit table only with its TRUNCATE trigger off (in that transaction)."""
+    from django.db import transaction
+
+    from portal import database_roles
+
+    audit = f"ALTER TABLE {database_roles.AUDIT_TABLE} %s TRIGGER devices_auditevent_no_truncate"
+    with database_roles.as_owner(ops.connection), transaction.atomic(using=ops.connection.alias):
+        with ops.connection.cursor() as cursor:
+            cursor.execute(audit % "DISABLE")
+            for sql in sql_list:
+                cursor.execute(sql)
+            cursor.execute(audit % "ENABLE")
 
 
 @pytest.fixture(autouse=True)

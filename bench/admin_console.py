@@ -24,7 +24,7 @@ from django.conf import settings  # noqa: E402
 
 django.setup()
 
-from common import BENCH_DB, FIRST_SERIAL, database_url  # noqa: E402
+from common import BENCH_DB, FIRST_SERIAL, analyze, database_url  # noqa: E402
 
 
 def main():
@@ -42,8 +42,8 @@ def main():
     from devices import codes
     from devices.models import Unit
 
+    analyze(BENCH_DB)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE devices_unit; ANALYZE devices_kit")
         cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'devices_unit'")
         units = cursor.fetchone()[0]
     agent = User.objects.find_by_email("bench-agent@example.com") or User.objects.create_user(

@@ -23,23 +23,14 @@ import django  # noqa: E402
 
 django.setup()
 
-import psycopg2  # noqa: E402
-from common import BENCH_DB, FIRST_SERIAL, database_url  # noqa: E402
+from common import BENCH_DB, FIRST_SERIAL, database_environment, owner_connection  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from devices import catalogue  # noqa: E402
 
 
 def recreate_database(name):
-    db = settings.DATABASES["default"]
-    connection = psycopg2.connect(
-        dbname=db["NAME"],
-        user=db["USER"],
-        password=db["PASSWORD"],
-        host=db["HOST"],
-        port=db["PORT"],
-    )
-    connection.autocommit = True
+    connection = owner_connection(settings.DATABASES["default"]["NAME"])
     with connection.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {name}")
         cursor.execute(f"CREATE DATABASE {name}")
@@ -70,7 +61,7 @@ def main():
         )
 
     recreate_database(BENCH_DB)
-    env = {**os.environ, "DATABASE_URL": database_url(BENCH_DB)}
+    env = {**os.environ, **database_environment(BENCH_DB)}
     manage = [sys.executable, str(BASE_DIR / "manage.py")]
     subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True)
 

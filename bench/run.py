@@ -29,7 +29,7 @@ VAR = BASE_DIR / "var" / "bench"
 sys.path.insert(0, str(BASE_DIR))
 sys.path.insert(0, str(BENCH_DIR))
 
-from common import BENCH_DB, FIRST_SERIAL, database_url  # noqa: E402
+from common import BENCH_DB, FIRST_SERIAL, analyze, database_environment  # noqa: E402
 
 BENCH_USERS = 100_000
 REGISTERED_KITS = 150_000  # 300,000 units registered to the generated accounts
@@ -39,10 +39,10 @@ PORT = 8765
 CSRF = "benchcsrftoken0123456789abcdefgh"  # a 32-character CSRF secret (cookie and header)
 
 
-def environment(database):
+def environment(name):
     return {
         **os.environ,
-        "DATABASE_URL": database,
+        **database_environment(name),
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "DJANGO_ENV": "production",
         "SECURE_HTTPS": "false",
@@ -118,7 +118,6 @@ def prepare_data(users=BENCH_USERS, registered_kits=REGISTERED_KITS, sessions=SE
             "UPDATE devices_unit SET warranty_start = current_date - 30 WHERE id IN"
             " (SELECT unit_id FROM devices_registration)"
         )
-        cursor.execute("ANALYZE")
     store = Store.objects.create(name="Bench store")
     staff = User.objects.create_user("bench-staff@example.com", "bench-password")
     StoreMembership.objects.create(store=store, user=staff)
@@ -394,13 +393,14 @@ def main():
 
     print(f"1. import {args.kits:,} kits")
     imported = run_import(args.kits)
-    env = environment(database_url(BENCH_DB))
+    env = environment(BENCH_DB)
     os.environ.update({k: v for k, v in env.items() if k != "DJANGO_ENV"})
     import django
 
     django.setup()
     print(f"2. register {2 * REGISTERED_KITS:,} units to {BENCH_USERS:,} generated accounts")
     cast = prepare_data()
+    analyze(BENCH_DB)
     plan = scenarios(cast)
     if args.pages:
         wanted = [word.strip().lower() for word in args.pages.split(",")]

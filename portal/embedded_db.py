@@ -4,7 +4,12 @@ The Makefile targets and the test session call ``start()``; servers and workers 
 where it listens (``connection_settings()``). Starting happens under an exclusive file lock,
 so several processes calling ``start()`` at once never race to initialise or start it.
 
-    python -m portal.embedded_db start|stop|status|url
+Nothing connects as the superuser ``postgres`` but ``start()`` itself. It creates two roles
+(see portal/database_roles.py): ``portal_owner`` owns the database and every table and runs
+the migrations; ``portal_app``, which the site connects as, owns nothing. Databases made by
+earlier versions (everything owned by ``postgres``) are handed over to the owner on start.
+
+    python -m portal.embedded_db start|stop|status|url [owner]
 """
 
 import atexit
@@ -21,6 +26,8 @@ VAR_DIR = BASE_DIR / "var"
 PGDATA = VAR_DIR / "pgdata"
 LOCK_FILE = VAR_DIR / "embedded-db.lock"
 DATABASE_NAME = "portal"
+OWNER_ROLE = "portal_owner"
+APP_ROLE = "portal_app"
 
 # Sizing for a development machine (the defaults are for a tiny one): bulk imports and the
 # registry-scale benchmark need room for WAL between checkpoints and a real buffer cache.
@@ -60,12 +67,12 @@ def _postmaster_fields():
     return {"port": lines[3].strip(), "socket_dir": lines[4].strip()}
 
 
-def connection_settings():
+def connection_settings(role=APP_ROLE):
     """HOST/PORT for Django; falls back to the data directory, where the socket normally is."""
     fields = _postmaster_fields() or {"port": "5432", "socket_dir": str(PGDATA)}
     return {
         "NAME": DATABASE_NAME,
-        "USER": "postgres",
+        "USER": role,
         "PASSWORD": "",
         "HOST": fields["socket_dir"],
         "PORT": fields["port"],
@@ -97,10 +104,87 @@ def start():
         # Its exit hook only bookkeeps (and logs into closed streams at interpreter exit).
         atexit.unregister(server._cleanup)
         _apply_server_settings(server)
-        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
-        if "(1 row)" not in exists:
-            server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+        ensure_roles_and_database(connection_settings("postgres"))
     return connection_settings()
+
+
+@contextmanager
+def _superuser_cursor(settings, dbname):
+    import psycopg2
+
+    connection = psycopg2.connect(
+        dbname=dbname, user=settings["USER"], host=settings["HOST"], port=settings["PORT"]
+    )
+    connection.autocommit = True
+    try:
+        yield connection.cursor()
+    finally:
+        connection.close()
+
+
+def ensure_roles_and_database(settings, name=DATABASE_NAME):
+    """As the superuser in ``settings``: the two roles, database ``name`` owned by the owner,
+    and every database of an earlier version handed over to it (cheap when there is none)."""
+    with _superuser_cursor(settings, "postgres") as cursor:
+        cursor.execute(
+            f"""DO $$ BEGIN
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OWNER_ROLE}') THEN
+                    CREATE ROLE {OWNER_ROLE} LOGIN CREATEDB;
+                END IF;
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+                    CREATE ROLE {APP_ROLE} LOGIN;
+                END IF;
+            END $$"""
+        )
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f"CREATE DATABASE {name} OWNER {OWNER_ROLE}")
+        # Test and benchmark databases too: the owner drops and recreates them.
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE datdba <> %s::regrole"
+            " AND NOT datistemplate AND datname <> 'postgres'",
+            [OWNER_ROLE],
+        )
+        earlier = [row[0] for row in cursor.fetchall()]
+    for dbname in earlier:
+        _hand_over(settings, dbname)
+
+
+def _hand_over(settings, dbname):
+    """Give a database that ``postgres`` owns, and everything in it, to the owner role, and the
+    app role its rights. The database changes owner last: that marks the hand-over done."""
+    from portal.database_roles import grant_statements
+
+    with _superuser_cursor(settings, dbname) as cursor:
+        cursor.execute(
+            f"""DO $$ DECLARE object record; BEGIN
+                ALTER SCHEMA public OWNER TO {OWNER_ROLE};
+                FOR object IN SELECT oid::regclass AS name, relkind FROM pg_class
+                    WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p', 'v', 'm')
+                    AND relowner <> '{OWNER_ROLE}'::regrole
+                LOOP
+                    EXECUTE format('ALTER %s %s OWNER TO {OWNER_ROLE}',
+                        CASE object.relkind WHEN 'v' THEN 'VIEW'
+                            WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END, object.name);
+                END LOOP;
+                -- Sequences of id columns moved with their tables; these are any others.
+                FOR object IN SELECT oid::regclass AS name FROM pg_class
+                    WHERE relnamespace = 'public'::regnamespace AND relkind = 'S'
+                    AND relowner <> '{OWNER_ROLE}'::regrole
+                LOOP
+                    EXECUTE format('ALTER SEQUENCE %s OWNER TO {OWNER_ROLE}', object.name);
+                END LOOP;
+                FOR object IN SELECT oid::regprocedure AS name FROM pg_proc
+                    WHERE pronamespace = 'public'::regnamespace
+                    AND proowner <> '{OWNER_ROLE}'::regrole
+                LOOP
+                    EXECUTE format('ALTER ROUTINE %s OWNER TO {OWNER_ROLE}', object.name);
+                END LOOP;
+            END $$"""
+        )
+        for statement in grant_statements(APP_ROLE):
+            cursor.execute(statement)
+        cursor.execute(f'ALTER DATABASE "{dbname}" OWNER TO {OWNER_ROLE}')
 
 
 def _apply_server_settings(server):
@@ -154,7 +238,8 @@ def main(argv):
     elif command == "status":
         print("running" if is_running() else "stopped")
     elif command == "url":
-        s = connection_settings()
+        # `url owner`: the role that migrations connect as.
+        s = connection_settings(OWNER_ROLE if argv[2:] == ["owner"] else APP_ROLE)
         print(f"postgresql://{s['USER']}@/{s['NAME']}?host={s['HOST']}&port={s['PORT']}")
     else:
         print(__doc__, file=sys.stderr)

@@ -92,6 +92,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 INSTALLED_APPS = [
     "portal.apps.SupportCentreConfig",
+    "portal.apps.PortalConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -147,25 +148,39 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "claims.context_processors.counter",
             ],
-            # portal/ is the project package, not an app: its tag library is named here.
-            "libraries": {"portal_forms": "portal.templatetags.portal_forms"},
         },
     },
 ]
 
 # Database: DATABASE_URL when set, otherwise the embedded PostgreSQL under var/
 # (started by `make` targets and the test session, see portal/embedded_db.py). Never SQLite.
+# The site connects as a role that owns no table; `migrate` connects as the owner
+# (DATABASE_OWNER: what changes in DATABASES["default"]) and grants DATABASE_APP_ROLE its
+# rights (portal/database_roles.py).
 DATABASE_URL = env_str("DATABASE_URL")
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL")
+if DATABASE_OWNER_URL and not DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_OWNER_URL needs DATABASE_URL (the application role)")
 if DATABASE_URL:
     import dj_database_url
 
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    DATABASE_OWNER, DATABASE_APP_ROLE = {}, ""
+    if DATABASE_OWNER_URL:
+        owner = dj_database_url.parse(DATABASE_OWNER_URL)
+        if owner["NAME"] != DATABASES["default"]["NAME"]:
+            raise ImproperlyConfigured("DATABASE_OWNER_URL must name the DATABASE_URL database")
+        DATABASE_OWNER = {key: owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
+        if owner["USER"] != DATABASES["default"]["USER"]:
+            DATABASE_APP_ROLE = DATABASES["default"]["USER"]
 else:
     from portal import embedded_db
 
     DATABASES = {
         "default": {"ENGINE": "django.db.backends.postgresql", **embedded_db.connection_settings()}
     }
+    DATABASE_OWNER = {"USER": embedded_db.OWNER_ROLE, "PASSWORD": ""}
+    DATABASE_APP_ROLE = embedded_db.APP_ROLE
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
     "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
 )

