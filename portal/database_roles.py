@@ -52,7 +52,9 @@ def grant_statements(role):
         f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
         f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role}",
-        f"REVOKE UPDATE, DELETE ON {AUDIT_TABLE} FROM {role}",
+        # An empty database (not migrated yet) has no audit table to restrict.
+        f"DO $$ BEGIN IF to_regclass('{AUDIT_TABLE}') IS NOT NULL THEN"
+        f" REVOKE UPDATE, DELETE ON {AUDIT_TABLE} FROM {role}; END IF; END $$",
     ]
 
 

@@ -14,6 +14,6 @@ BACKWARD = "DROP TRIGGER devices_auditevent_no_truncate ON devices_auditevent;"
 
 
 class Migration(migrations.Migration):
-    dependencies = [("devices", "0007_product_models_are_never_deleted")]
+    dependencies = [("devices", "0009_objections_and_account_audit")]
 
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]
