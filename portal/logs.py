@@ -9,10 +9,17 @@ import logging
 import re
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-# Signed tokens (django.core.signing) and password-reset style tokens (base36-hex).
+# Signed tokens (django.core.signing: payload, timestamp and signature, the payload as short
+# as two characters for a small id) and password-reset style tokens (base36-hex).
 _TOKEN = re.compile(
-    r"\b[A-Za-z0-9_-]{8,}:[A-Za-z0-9_-]{4,}:[A-Za-z0-9_-]{20,}\b"
+    r"\b[A-Za-z0-9_-]+:[A-Za-z0-9_-]{4,}:[A-Za-z0-9_-]{20,}\b"
     r"|\b[0-9a-z]{1,13}-[0-9a-f]{20,}\b"
+)
+# Whatever follows a path that carries a secret, whatever its length or shape (Django's own
+# warnings, such as a refused CSRF check, log the path).
+_SECRET_PATH = re.compile(
+    r"(/(?:objection|email-objection|verify|invitation|reset|not-me|email/confirm|email/undo)/)"
+    r"[^\s\"'<>]+"
 )
 _SECRET_KEYS = {"password", "token", "secret", "code"}
 
@@ -21,6 +28,7 @@ STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"messa
 
 def redact(text):
     text = _EMAIL.sub(r"\1***@\2", str(text))
+    text = _SECRET_PATH.sub(r"\1[token]", text)
     return _TOKEN.sub("[token]", text)
 
 
@@ -32,8 +40,9 @@ class RedactFilter(logging.Filter):
             value = record.__dict__[key]
             if key in _SECRET_KEYS:
                 record.__dict__[key] = "[redacted]"
-            elif isinstance(value, str):
-                record.__dict__[key] = redact(value)
+            elif not isinstance(value, (int, float, type(None))):
+                # Objects print their secrets too (a request shows its path).
+                record.__dict__[key] = redact(str(value))
         return True
 
 

@@ -7,6 +7,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
 
 request_log = logging.getLogger("portal.request")
 
@@ -84,3 +85,17 @@ class AccountLanguageMiddleware:
                 finally:
                     timezone.deactivate()
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Every page is personal (My devices, the counter, the support centre, a data export) or
+    carries a CSRF token: no browser or proxy keeps a copy (the back button after signing out
+    on a shared computer shows nothing). Static files are served before this runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        return response

