@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from devices.models import HandoverCode, Registration, TransferRequest, Unit
+from devices.models import HandoverCode, OwnershipChange, Registration, TransferRequest, Unit
 
 
 def owned_units_by_kit(account):
@@ -46,29 +46,53 @@ def owned_units_by_kit(account):
 
 
 def requests_and_handovers(account):
-    """(incoming transfer requests, own recent requests, open handover codes) for My devices.
+    """(incoming transfer requests, own recent requests, open handover codes, pending support
+    changes of the account's units) for My devices.
 
     One round trip first says whether there can be any: "My devices" is the most visited
-    page and most accounts have neither; building the two ORM queries costs ~1.2 ms even
-    when they find nothing, the check ~0.2 ms.
+    page and most accounts have none of them; building the ORM queries costs ~1.2 ms each
+    even when they find nothing, the check ~0.2 ms.
     """
-    may_have_requests, may_have_handovers = _may_have_requests_or_handovers(account)
+    may_have_requests, may_have_handovers, may_have_changes = _may_have_anything(account)
     incoming, outgoing = transfer_requests_for(account) if may_have_requests else ([], [])
-    return incoming, outgoing, open_handover_codes(account) if may_have_handovers else []
+    return (
+        incoming,
+        outgoing,
+        open_handover_codes(account) if may_have_handovers else [],
+        pending_support_changes(account) if may_have_changes else [],
+    )
 
 
-def _may_have_requests_or_handovers(account):
+def _may_have_anything(account):
     """Its conditions are deliberately broader than the selectors' (handover expiry is not
-    checked), so a mismatch can only cost an empty look-up, never hide a request or a code."""
+    checked), so a mismatch can only cost an empty look-up, never hide anything."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT EXISTS (SELECT 1 FROM {TransferRequest._meta.db_table}"
             "                WHERE (owner_id = %s AND status = %s) OR requester_id = %s),"
             f"       EXISTS (SELECT 1 FROM {HandoverCode._meta.db_table}"
-            "                WHERE owner_id = %s AND used_at IS NULL AND cancelled_at IS NULL)",
-            [account.pk, TransferRequest.Status.PENDING, account.pk, account.pk],
+            "                WHERE owner_id = %s AND used_at IS NULL AND cancelled_at IS NULL),"
+            f"       EXISTS (SELECT 1 FROM {OwnershipChange._meta.db_table}"
+            "                WHERE from_account_id = %s AND status = %s)",
+            [
+                account.pk,
+                TransferRequest.Status.PENDING,
+                account.pk,
+                account.pk,
+                account.pk,
+                OwnershipChange.Status.PENDING,
+            ],
         )
         return cursor.fetchone()
+
+
+def pending_support_changes(account, unit=None):
+    """Releases and reassignments support has filed against the account's units, waiting
+    out the owner's objection window: the owner sees them and can object."""
+    changes = OwnershipChange.objects.filter(
+        from_account=account, status=OwnershipChange.Status.PENDING
+    ).select_related("unit")
+    return list(changes.filter(unit=unit) if unit is not None else changes)
 
 
 def transfer_requests_for(account, recent=10):

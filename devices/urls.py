@@ -24,6 +24,7 @@ urlpatterns = [
         name="report_requested_unit_stolen",
     ),
     path("objection/<str:token>/", views.object_to_change, name="object_to_change"),
+    path("support-changes/<int:pk>/object/", views.object_as_owner, name="object_as_owner"),
     path("handover/new/", views.create_handover, name="create_handover"),
     path("handover/redeem/", views.redeem_handover, name="redeem_handover"),
     path("handover/<int:pk>/", views.handover_detail, name="handover_detail"),

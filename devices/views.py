@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from claims.models import Claim
 from devices import forms, lookups, selectors, services
-from devices.models import HandoverCode, Registration, TransferRequest, Unit
+from devices.models import HandoverCode, OwnershipChange, Registration, TransferRequest, Unit
 from devices.services import RegistryError
 from portal.client_address import client_address
 
@@ -61,7 +61,7 @@ def _current_registration(unit, user):
 
 @login_required
 def my_devices(request):
-    incoming, outgoing, handovers = selectors.requests_and_handovers(request.user)
+    incoming, outgoing, handovers, changes = selectors.requests_and_handovers(request.user)
     return render(
         request,
         "devices/my_devices.html",
@@ -70,6 +70,7 @@ def my_devices(request):
             "incoming_requests": incoming,
             "outgoing_requests": outgoing,
             "handovers": handovers,
+            "support_changes": changes,
         },
     )
 
@@ -170,6 +171,7 @@ def unit_detail(request, pk):
             "registration": _current_registration(unit, request.user),
             "history": history,
             "replaced": replaced,
+            "support_changes": selectors.pending_support_changes(request.user, unit),
         },
     )
 
@@ -438,7 +440,35 @@ def redeem_handover(request):
     return render(request, "devices/handover_redeem.html", {"form": form})
 
 
-# --- Objection to a support release or reassignment (from the e-mailed link) ----------------
+# --- Objection to a support release or reassignment ------------------------------------------
+
+
+@login_required
+def object_as_owner(request, pk):
+    """The signed-in owner objects from My devices or the unit page: "this was not me"."""
+    change = get_object_or_404(
+        OwnershipChange.objects.select_related("unit"),
+        pk=pk,
+        from_account=request.user,
+        status=OwnershipChange.Status.PENDING,
+    )
+    if request.method == "POST":
+        return _object(request, change, owner=request.user)
+    return render(request, "devices/objection.html", {"change": change, "unit": change.unit})
+
+
+def _object(request, change, owner=None):
+    try:
+        services.object_to_ownership_change(
+            change=change, owner=owner, client_address=client_address(request)
+        )
+    except RegistryError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("Thank you: the change is stopped and a supervisor will look into it.")
+        )
+    return redirect("devices:my_devices" if owner is not None else "home")
 
 
 def object_to_change(request, token):
@@ -448,15 +478,5 @@ def object_to_change(request, token):
     if change is None:
         return render(request, "devices/objection_invalid.html", status=400)
     if request.method == "POST":
-        try:
-            services.object_to_ownership_change(
-                change=change, client_address=client_address(request)
-            )
-        except RegistryError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request, _("Thank you: the change is stopped and a supervisor will look into it.")
-            )
-        return redirect("home")
+        return _object(request, change)
     return render(request, "devices/objection.html", {"change": change, "unit": change.unit})

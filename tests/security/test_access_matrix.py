@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from devices.roles import SUPPORT_AGENTS
-from devices.services import request_transfer
+from devices.services import request_ownership_change, request_transfer
 from tests.conftest import CommitAwareClient, verified_client
 from tests.factories import (
     ClaimFactory,
@@ -63,6 +63,7 @@ MATRIX = {
     "devices:decline_transfer": ("GET", ["customer_a"], lambda w: [w["transfer"].pk]),
     "devices:report_requested_unit_stolen": ("GET", ["customer_a"], lambda w: [w["transfer"].pk]),
     "devices:handover_detail": ("GET", ["customer_a"], lambda w: [w["handover"].pk]),
+    "devices:object_as_owner": ("GET", ["customer_a"], lambda w: [w["support_change"].pk]),
     "devices:cancel_handover": ("POST", ["customer_a"], lambda w: [w["handover"].pk]),
     "counter:home": ("GET", ["staff_a", "staff_b"], None),
 }
@@ -127,6 +128,15 @@ def world(db):
     )
     handover_unit = UnitFactory()
     RegistrationFactory(unit=handover_unit, account=customer_a)
+    contested_unit = UnitFactory()
+    RegistrationFactory(unit=contested_unit, account=customer_a)
+    support_change = request_ownership_change(
+        unit=contested_unit,
+        agent=agent,
+        kind="release",
+        verification_method="other",
+        note="matrix",
+    )
     return {
         "users": {
             "customer_a": customer_a,
@@ -141,6 +151,7 @@ def world(db):
         "handover": create_handover_code(owner=customer_a, units=[handover_unit]),
         "claim": ClaimFactory(store=store),
         "invitation": invitation,
+        "support_change": support_change,
     }
 
 

@@ -7,6 +7,7 @@ e-mail, a verified support decision past its objection window, or a one-time han
 
 import datetime
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib import admin
@@ -486,9 +487,7 @@ def test_memberships_cannot_be_edited_as_rows(supervisor_client):
 # --- 16. Nothing personal is cached; exported cells are never formulas ------------------------
 
 
-def test_personal_pages_exports_and_the_support_centre_are_never_stored(
-    owner_client, agent_client
-):
+def test_personal_pages_exports_and_the_support_centre_are_never_stored(owner_client, agent_client):
     for client, url in [
         (owner_client, reverse("devices:my_devices")),
         (owner_client, reverse("accounts:download_data")),
@@ -508,3 +507,37 @@ def test_a_clerks_note_never_becomes_a_spreadsheet_formula(agent_client):
     text = b"".join(export.streaming_content).decode()
     assert "'=HYPERLINK(" in text and "'@SUM(1+1)" in text
     assert ',"=HYPERLINK' not in text and ",=HYPERLINK" not in text
+
+
+# --- 17. The owner sees a pending support change and can object from the portal --------------
+
+
+def test_the_owner_sees_a_pending_change_in_their_time_zone_and_objects(
+    agent_client, owner_client, owner, owned_unit
+):
+    owner.time_zone = "America/New_York"
+    owner.save(update_fields=["time_zone"])
+    request_release(agent_client, owned_unit)
+    change = OwnershipChange.objects.get()
+    local = timezone.localtime(change.effective_at, ZoneInfo("America/New_York"))
+    for url in (
+        reverse("devices:my_devices"),
+        reverse("devices:unit_detail", args=[owned_unit.pk]),
+    ):
+        page = owner_client.get(url)
+        assert "will be released from your account on" in page.text
+        assert f"{local:%-I}:{local:%M}" in page.text or f"{local:%H}:{local:%M}" in page.text
+        assert reverse("devices:object_as_owner", args=[change.pk]) in page.text
+    owner_client.post(reverse("devices:object_as_owner", args=[change.pk]))
+    change.refresh_from_db()
+    assert change.status == "objected"
+    assert Case.objects.get().ownership_change == change
+    assert "will be released" not in owner_client.get(reverse("devices:my_devices")).text
+
+
+def test_nobody_else_can_object_for_the_owner(agent_client, stranger_client, owned_unit):
+    request_release(agent_client, owned_unit)
+    change = OwnershipChange.objects.get()
+    url = reverse("devices:object_as_owner", args=[change.pk])
+    assert stranger_client.post(url).status_code == 404
+    assert OwnershipChange.objects.get().status == "pending"
