@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 
 from accounts.models import OutgoingEmail, User
 from claims.models import Claim, Invitation
+from devices import codes
 from devices.models import HandoverCode, Registration, TransferRequest
+from devices.services import cancel_handover_code, create_handover_code, format_handover_code
 from tests.conftest import CommitAwareClient, verified_client
 from tests.factories import KitFactory, RegistrationFactory, StoreMembershipFactory, UserFactory
 
@@ -112,17 +114,38 @@ def scene(db):
     for unit in kit.units.all():
         RegistrationFactory(unit=unit, account=victim)
     membership = StoreMembershipFactory()
-    return {"victim": victim, "membership": membership, "unit": kit.units.first()}
+    # A real code of the victim's that no longer works (cancelled): typed by a stranger it must
+    # be refused like any other.
+    handover = create_handover_code(owner=victim, units=[kit.units.first()])
+    cancel_handover_code(handover=handover, owner=victim)
+    holder, charger = kit.units.get(kind="holder"), kit.units.get(kind="charger")
+    return {
+        "victim": victim,
+        "membership": membership,
+        "unit": kit.units.first(),
+        # The victim's own codes, as people type them: what an attacker would try first.
+        "victim_values": [
+            kit.box_code,
+            codes.format_box_code(kit.box_code),
+            holder.production_code,
+            codes.format_unit_code(charger.production_code).lower(),
+            charger.production_code,
+            format_handover_code(handover.code),
+            str(holder.pk),
+        ],
+    }
 
 
-def fuzz(client, url, fields, victim):
+def fuzz(client, url, fields, victim, victim_values):
+    value = st.one_of(junk, st.sampled_from(victim_values))
+
     @settings(
         max_examples=25,
         deadline=None,
         derandomize=True,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
-    @given(st.fixed_dictionaries(dict.fromkeys(fields, junk)))
+    @given(st.fixed_dictionaries(dict.fromkeys(fields, value)))
     def check(data):
         before, victim_before = snapshot(), others_state(victim)
         OutgoingEmail.objects.all().delete()
@@ -139,7 +162,7 @@ def fuzz(client, url, fields, victim):
 def test_customer_forms(scene, name):
     client = CommitAwareClient(raise_request_exception=False)
     client.force_login(UserFactory())
-    fuzz(client, reverse(name), FORMS[name], scene["victim"])
+    fuzz(client, reverse(name), FORMS[name], scene["victim"], scene["victim_values"])
 
 
 @pytest.mark.parametrize("name", sorted(STORE_FORMS))
@@ -147,7 +170,7 @@ def test_counter_forms(scene, name):
     client = CommitAwareClient(raise_request_exception=False)
     client.force_login(scene["membership"].user)
     url = reverse(name, args=[scene["membership"].store.pk])
-    fuzz(client, url, STORE_FORMS[name], scene["victim"])
+    fuzz(client, url, STORE_FORMS[name], scene["victim"], scene["victim_values"])
 
 
 @pytest.mark.parametrize("name", sorted(ADMIN_UNIT_FORMS))
@@ -156,4 +179,4 @@ def test_support_centre_forms(scene, name, support_agent):
     client.raise_request_exception = False
     url = reverse(name, args=[scene["unit"].pk])
     # Valid support input may (rightly) start a change of the victim's unit: check 500s only.
-    fuzz(client, url, ADMIN_UNIT_FORMS[name], UserFactory())
+    fuzz(client, url, ADMIN_UNIT_FORMS[name], UserFactory(), scene["victim_values"])
