@@ -185,7 +185,9 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("SIGN_IN_COOLOFF_MINUTES"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "portal.client_address.client_address"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# A success clears only that account's failures, never the address's failures against others.
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "accounts.throttling.AccountResetHandler"
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in forms post the e-mail as "username"
 AXES_VERBOSE = False
 
