@@ -4,8 +4,27 @@ from django.contrib.auth import password_validation
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import addresses
 from accounts.models import User
 from accounts.signals import password_set_by_link
+
+
+class EmailAddressField(forms.EmailField):
+    """Every typed e-mail address: validated, then in its canonical form (look-alike domains
+    read as the domain they imitate; a domain mixing alphabets is refused)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            return addresses.normalise(value)
+        except addresses.AddressError as error:
+            raise forms.ValidationError(error.message, code=error.reason) from None
 
 
 class SignUpForm(forms.Form):
@@ -14,7 +33,7 @@ class SignUpForm(forms.Form):
     static_blank_rendering = True  # the same fields for everyone (portal_forms)
 
     full_name = forms.CharField(label=_("Your name"), max_length=150)
-    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    email = EmailAddressField(label=_("E-mail address"))
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -35,9 +54,8 @@ class SignUpForm(forms.Form):
 
 class SignInForm(auth_forms.AuthenticationForm):
     static_blank_rendering = True  # the same fields for everyone (portal_forms)
-    username = forms.EmailField(
+    username = EmailAddressField(
         label=_("E-mail address"),
-        max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
     error_messages = {
@@ -50,9 +68,13 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     """Also sends a set-password link to invited accounts (created by a store, no password)."""
 
     static_blank_rendering = True  # the same fields for everyone (portal_forms)
+    email = EmailAddressField(
+        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
     def get_users(self, email):
-        return User.objects.filter(email__iexact=email, is_active=True)
+        account = User.objects.find_by_email(email)
+        return [account] if account is not None and account.is_active else []
 
     def send_mail(
         self,

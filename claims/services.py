@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.addresses import same_address
 from accounts.emails import send_email
 from accounts.models import User
 from accounts.ratelimit import Limit
@@ -284,7 +285,7 @@ def check_faulty_unit(unit, customer_email):
             ),
         )
     registration = open_registration(unit)
-    if registration is not None and registration.account.email.lower() != customer_email.lower():
+    if registration is not None and not same_address(registration.account.email, customer_email):
         raise RegistryError(
             "registered_elsewhere",
             _(

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import EmailAddressField
 from devices import codes
 
 
@@ -118,7 +119,7 @@ class HandoverCreateForm(forms.Form):
 # --- Support centre (admin) forms -----------------------------------------------------------
 
 
-class AccountByEmailField(forms.EmailField):
+class AccountByEmailField(EmailAddressField):
     """An existing account, typed by its e-mail address."""
 
     default_error_messages = {"no_account": _("No account has this e-mail address.")}

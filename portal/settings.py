@@ -188,6 +188,7 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # A success clears only that account's failures, never the address's failures against others.
 AXES_RESET_ON_SUCCESS = True
 AXES_HANDLER = "accounts.throttling.AccountResetHandler"
+AXES_USERNAME_CALLABLE = "accounts.throttling.sign_in_username"
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in forms post the e-mail as "username"
 AXES_VERBOSE = False
 

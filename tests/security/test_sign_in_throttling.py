@@ -66,7 +66,7 @@ def test_successes_in_between_do_not_reset_the_victims_failures(owner, stranger)
     # From anywhere else, the victim's account stays paused, the attacker's does not.
     assert sign_in(victim.email, TEST_PASSWORD, "192.0.2.200").status_code == 429
     assert sign_in(attacker.email, TEST_PASSWORD, "192.0.2.201").status_code == 302
-    assert AccessAttempt.objects.filter(username=victim.email).exists()
+    assert AccessAttempt.objects.filter(username=victim.email.upper()).exists()
 
 
 def test_the_address_lock_still_holds_after_a_success(owner, stranger):
@@ -82,7 +82,20 @@ def test_a_success_still_clears_the_accounts_own_failures(owner):
     for n in range(4):
         sign_in(owner.email, "typo", address=f"198.51.100.{n}")
     assert sign_in(owner.email, TEST_PASSWORD, address="198.51.100.50").status_code == 302
-    assert not AccessAttempt.objects.filter(username=owner.email).exists()
+    assert not AccessAttempt.objects.filter(username=owner.email.upper()).exists()
     for n in range(4):  # four more typos do not lock: the count started afresh
         sign_in(owner.email, "typo", address=f"198.51.100.{10 + n}")
     assert sign_in(owner.email, TEST_PASSWORD, address="198.51.100.60").status_code == 302
+
+
+def test_spellings_of_one_address_count_as_one_account(owner):
+    # Letter case and a full-width look-alike domain are the same account to the limit too.
+    spellings = [
+        "OWNER@example.com",
+        "owner@EXAMPLE.COM",
+        "owner@\uff45xample.com",
+        "Owner@Example.com",
+    ]
+    for n, spelling in enumerate(spellings + ["owner@example.com"]):
+        sign_in(spelling, "wrong", address=f"198.51.100.{n}")
+    assert sign_in(owner.email, TEST_PASSWORD, address="203.0.113.9").status_code == 429
