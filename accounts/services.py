@@ -62,7 +62,7 @@ def sign_up(*, full_name, email, password, language):
     make_password(password)  # same work as a new sign-up, so timing reveals nothing
     if existing is None or not existing.is_active:
         return None
-    if existing.has_usable_password():
+    if existing.has_usable_password() and existing.has_verified_email:
         send_email(
             "sign_up_existing",
             to=existing,
@@ -70,6 +70,10 @@ def sign_up(*, full_name, email, password, language):
             action_label=_("Sign in"),
             context={"reset_url": absolute_url(reverse("accounts:password_reset"))},
         )
+    elif existing.has_usable_password():
+        # Signed up but never verified (perhaps by someone else): the verification link lets
+        # the mailbox's owner choose the password.
+        send_verification_email(existing)
     else:
         send_email(
             "sign_up_invited",
@@ -78,14 +82,6 @@ def sign_up(*, full_name, email, password, language):
             action_label=_("Choose a password"),
         )
     return None
-
-
-@transaction.atomic
-def verify_email(user):
-    if user.email_verified_at is None:
-        user.email_verified_at = timezone.now()
-        user.save(update_fields=["email_verified_at"])
-    return user
 
 
 @transaction.atomic

@@ -39,6 +39,13 @@ def sign_up_done(request):
 
 
 def verify_email(request, uidb64, token):
+    """The mailbox's owner verifies the address by choosing the account's password (POST).
+
+    Mail scanners open links, so GET only shows the form. A password chosen at sign-up, before
+    anyone proved the address, does not survive: whoever signed up may not own the mailbox.
+    Setting the password ends every other session; nobody is signed in here (a link sent by
+    someone else must not sign the visitor in to their account).
+    """
     User = get_user_model()  # noqa: N806
     try:
         user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64)), is_active=True)
@@ -46,10 +53,15 @@ def verify_email(request, uidb64, token):
         user = None
     if user is None or not email_verification_token.check_token(user, token):
         return render(request, "accounts/verify_email_invalid.html", status=400)
-    services.verify_email(user)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    messages.success(request, _("Your e-mail address is verified. You can register devices now."))
-    return redirect("devices:my_devices")
+    form = forms.SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()  # verified, new password, store invitations accepted
+        messages.success(
+            request,
+            _("Your e-mail address is verified and your password is saved. Please sign in."),
+        )
+        return redirect("accounts:sign_in")
+    return render(request, "accounts/verify_email.html", {"form": form, "account": user})
 
 
 @login_required

@@ -82,10 +82,22 @@ def send_invitation(invitation):
 
 
 def find_or_invite_customer(*, email, store, staff, full_name=""):
-    """The account for ``email``; a new invited account (e-mailed a link) when there is none."""
+    """The account for ``email``; a new invited account (e-mailed a link) when there is none.
+
+    An account whose address is not verified is treated like an invited one: whoever signed
+    up may not own the mailbox, so the units wait (unseen) and the invitation e-mail lets the
+    mailbox's owner choose the password, which verifies the address.
+    """
     existing = User.objects.find_by_email(email)
     if existing is not None:
-        return existing, None
+        waiting = Invitation.objects.filter(
+            account=existing, accepted_at__isnull=True, closed_at__isnull=True
+        )
+        if existing.has_verified_email or waiting.exists():
+            return existing, None
+        invitation = Invitation.objects.create(account=existing, store=store, invited_by=staff)
+        send_invitation(invitation)
+        return existing, invitation
     try:
         with transaction.atomic():
             customer = User.objects.create_user(email, None, full_name=full_name)

@@ -122,7 +122,13 @@ class HandoverCreateForm(forms.Form):
 class AccountByEmailField(EmailAddressField):
     """An existing account, typed by its e-mail address."""
 
-    default_error_messages = {"no_account": _("No account has this e-mail address.")}
+    default_error_messages = {
+        "no_account": _("No account has this e-mail address."),
+        "unverified": _(
+            "This account has not verified its e-mail address, so it cannot receive devices. "
+            "Whoever owns the mailbox must follow the verification link first."
+        ),
+    }
 
     def clean(self, value):
         from accounts.models import User
@@ -131,6 +137,8 @@ class AccountByEmailField(EmailAddressField):
         account = User.objects.find_by_email(email) if email else None
         if email and (account is None or not account.is_active):
             raise forms.ValidationError(self.error_messages["no_account"], code="no_account")
+        if account is not None and not account.has_verified_email:
+            raise forms.ValidationError(self.error_messages["unverified"], code="unverified")
         return account
 
 

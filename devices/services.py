@@ -90,6 +90,24 @@ def lock_unit(unit):
     return Unit.objects.select_for_update().get(pk=unit.pk)
 
 
+# A store hands units over the counter to whoever owns the mailbox: they wait in an account
+# that is not verified yet as they do for an invitation (nobody can see or move them until the
+# address is verified). Every other way of receiving units needs a verified address.
+WAITING_SOURCES = (Registration.Source.STORE_SALE, Registration.Source.REPLACEMENT)
+
+
+def check_recipient(account, source):
+    """Raise RegistryError unless ``account`` may receive units from ``source``."""
+    if not account.has_verified_email and source not in WAITING_SOURCES:
+        raise RegistryError(
+            "unverified",
+            _(
+                "This account's e-mail address is not verified yet, so it cannot receive "
+                "devices. The address must be verified first (the link we e-mailed)."
+            ),
+        )
+
+
 def check_registrable(unit, account):
     """Raise RegistryError unless ``unit`` (locked or fresh) may be registered to ``account``."""
     if unit.status != Unit.Status.IN_SERVICE or unit.lost_or_stolen:
@@ -124,6 +142,7 @@ def register_unit(
     The warranty starts at the first registration; ``warranty_start`` lets a replacement
     inherit the start of the unit it replaces.
     """
+    check_recipient(account, source)
     unit = lock_unit(unit)
     check_registrable(unit, account)
     try:
@@ -198,6 +217,7 @@ def transfer_unit(
     client_address=None,
 ):
     """Move a unit from its owner to another account in one step: it is never free between."""
+    check_recipient(to_account, source)
     unit = lock_unit(unit)
     registration = open_registration(unit)
     if registration is None or registration.account_id != from_account.pk:

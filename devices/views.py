@@ -30,7 +30,8 @@ def accessibility(request):
 
 
 def verified_email_required(view):
-    """Only accounts with a verified e-mail register or receive devices."""
+    """Only accounts with a verified e-mail see, register, receive or act on devices: until
+    then whoever signed up may not own the mailbox, and a store's units wait for its owner."""
 
     @wraps(view)
     @login_required
@@ -60,6 +61,9 @@ def _current_registration(unit, user):
 
 @login_required
 def my_devices(request):
+    if not request.user.has_verified_email:
+        # Only the prompt: units a store registered to this address wait for its owner.
+        return render(request, "devices/my_devices_unverified.html")
     incoming, outgoing, handovers = selectors.requests_and_handovers(request.user)
     return render(
         request,
@@ -141,7 +145,7 @@ def add_by_unit_codes(request):
     return _after_registering(request, outcomes, units_form=form)
 
 
-@login_required
+@verified_email_required
 def unit_detail(request, pk):
     unit = _owned_unit(request, pk)
     replaced = (
@@ -164,7 +168,7 @@ def unit_detail(request, pk):
     )
 
 
-@login_required
+@verified_email_required
 def unit_proof(request, pk):
     unit = _owned_unit(request, pk)
     return render(
@@ -192,7 +196,7 @@ def _confirm_unit_action(request, pk, *, action, template, success):
     return render(request, template, {"unit": unit})
 
 
-@login_required
+@verified_email_required
 def remove_unit(request, pk):
     return _confirm_unit_action(
         request,
@@ -203,7 +207,7 @@ def remove_unit(request, pk):
     )
 
 
-@login_required
+@verified_email_required
 def report_lost(request, pk):
     return _confirm_unit_action(
         request,
@@ -215,7 +219,7 @@ def report_lost(request, pk):
 
 
 @require_POST
-@login_required
+@verified_email_required
 def clear_lost_report(request, pk):
     """Nothing is taken from anyone, so no confirmation step: the button on the unit page."""
     unit = _owned_unit(request, pk)
@@ -229,7 +233,7 @@ def clear_lost_report(request, pk):
     return redirect("devices:unit_detail", pk=unit.pk)
 
 
-@login_required
+@verified_email_required
 def not_mine(request, pk):
     def open_case(*, unit, owner, client_address):
         return services.report_not_mine(unit=unit, account=owner, client_address=client_address)
@@ -293,7 +297,7 @@ def _answer_request(request, pk, *, action, template, success):
     return render(request, template, {"transfer": transfer, "unit": transfer.unit})
 
 
-@login_required
+@verified_email_required
 def approve_transfer(request, pk):
     return _answer_request(
         request,
@@ -304,7 +308,7 @@ def approve_transfer(request, pk):
     )
 
 
-@login_required
+@verified_email_required
 def decline_transfer(request, pk):
     return _answer_request(
         request,
@@ -315,7 +319,7 @@ def decline_transfer(request, pk):
     )
 
 
-@login_required
+@verified_email_required
 def report_requested_unit_stolen(request, pk):
     return _answer_request(
         request,
@@ -329,7 +333,7 @@ def report_requested_unit_stolen(request, pk):
 # --- Handover codes -------------------------------------------------------------------------
 
 
-@login_required
+@verified_email_required
 def create_handover(request):
     owned = (
         Unit.objects.filter(
@@ -357,7 +361,7 @@ def create_handover(request):
     return render(request, "devices/handover_create.html", {"form": form})
 
 
-@login_required
+@verified_email_required
 def handover_detail(request, pk):
     handover = get_object_or_404(HandoverCode, pk=pk, owner=request.user)
     return render(
@@ -371,7 +375,7 @@ def handover_detail(request, pk):
 
 
 @require_POST
-@login_required
+@verified_email_required
 def cancel_handover(request, pk):
     handover = get_object_or_404(HandoverCode, pk=pk, owner=request.user)
     services.cancel_handover_code(
