@@ -64,38 +64,14 @@ class SignInForm(auth_forms.AuthenticationForm):
     }
 
 
-class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Also sends a set-password link to invited accounts (created by a store, no password)."""
+class PasswordResetForm(forms.Form):
+    """Validates only the input; the view e-mails the link (``services.send_password_reset``)
+    after its answer, invited accounts (created by a store, no password) included."""
 
     static_blank_rendering = True  # the same fields for everyone (portal_forms)
     email = EmailAddressField(
         label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
-
-    def get_users(self, email):
-        account = User.objects.find_by_email(email)
-        return [account] if account is not None and account.is_active else []
-
-    def send_mail(
-        self,
-        subject_template_name,
-        email_template_name,
-        context,
-        from_email,
-        to_email,
-        html_email_template_name=None,
-    ):
-        # Through the outbox, in the account's language, like every other e-mail.
-        from accounts.emails import send_email
-        from accounts.services import set_password_url
-
-        user = context["user"]
-        send_email(
-            "password_reset",
-            to=user,
-            action_url=set_password_url(user),
-            action_label=_("Choose a new password"),
-        )
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):

@@ -275,6 +275,11 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 LOOKUP_FAILURES_PER_ACCOUNT = env_int("LOOKUP_FAILURES_PER_ACCOUNT", 10)
 LOOKUP_FAILURES_PER_ADDRESS = env_int("LOOKUP_FAILURES_PER_ADDRESS", 30)
 LOOKUP_WINDOW_MINUTES = env_int("LOOKUP_WINDOW_MINUTES", 15)
+# Sign-up, password-reset and verification e-mails allowed per window, per recipient and per
+# client address (nobody can flood a mailbox or send thousands from one address).
+ACCOUNT_EMAILS_PER_RECIPIENT = env_int("ACCOUNT_EMAILS_PER_RECIPIENT", 3)
+ACCOUNT_EMAILS_PER_ADDRESS = env_int("ACCOUNT_EMAILS_PER_ADDRESS", 20)
+ACCOUNT_EMAILS_WINDOW_MINUTES = env_int("ACCOUNT_EMAILS_WINDOW_MINUTES", 60)
 
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "devices:my_devices"
