@@ -1,5 +1,7 @@
 """The counter reads a look-alike address as the address it imitates, or refuses it."""
 
+import io
+
 import pytest
 
 from accounts.models import User
@@ -26,3 +28,12 @@ def test_the_counter_refuses_a_mixed_alphabet_address(staff_client, counter_url,
     response = staff_client.post(counter_url("sale_confirm"), data)
     assert MIXED_SCRIPTS in response.text
     assert not Registration.objects.exists()
+
+
+def test_staff_invitations_normalise_lookalikes_and_refuse_mixed_alphabets(store):
+    from django.core.management import CommandError, call_command
+
+    call_command("add_store_staff", "clerk@\uff45xample.com", store.name, stdout=io.StringIO())
+    assert User.objects.filter(email="clerk@example.com").exists()
+    with pytest.raises(CommandError, match="mixes letters of different alphabets"):
+        call_command("add_store_staff", "clerk@ex\u0430mple.com", store.name)
