@@ -4,8 +4,27 @@ from django.contrib.auth import password_validation
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import addresses
 from accounts.models import User
 from accounts.signals import password_set_by_link
+
+
+class EmailAddressField(forms.EmailField):
+    """Every typed e-mail address: validated, then in its canonical form (look-alike domains
+    read as the domain they imitate; a domain mixing alphabets is refused)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            return addresses.normalise(value)
+        except addresses.AddressError as error:
+            raise forms.ValidationError(error.message, code=error.reason) from None
 
 
 class SignUpForm(forms.Form):
@@ -14,7 +33,7 @@ class SignUpForm(forms.Form):
     static_blank_rendering = True  # the same fields for everyone (portal_forms)
 
     full_name = forms.CharField(label=_("Your name"), max_length=150)
-    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    email = EmailAddressField(label=_("E-mail address"))
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -35,9 +54,8 @@ class SignUpForm(forms.Form):
 
 class SignInForm(auth_forms.AuthenticationForm):
     static_blank_rendering = True  # the same fields for everyone (portal_forms)
-    username = forms.EmailField(
+    username = EmailAddressField(
         label=_("E-mail address"),
-        max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
     error_messages = {
@@ -46,34 +64,14 @@ class SignInForm(auth_forms.AuthenticationForm):
     }
 
 
-class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Also sends a set-password link to invited accounts (created by a store, no password)."""
+class PasswordResetForm(forms.Form):
+    """Validates only the input; the view e-mails the link (``services.send_password_reset``)
+    after its answer, invited accounts (created by a store, no password) included."""
 
     static_blank_rendering = True  # the same fields for everyone (portal_forms)
-
-    def get_users(self, email):
-        return User.objects.filter(email__iexact=email, is_active=True)
-
-    def send_mail(
-        self,
-        subject_template_name,
-        email_template_name,
-        context,
-        from_email,
-        to_email,
-        html_email_template_name=None,
-    ):
-        # Through the outbox, in the account's language, like every other e-mail.
-        from accounts.emails import send_email
-        from accounts.services import set_password_url
-
-        user = context["user"]
-        send_email(
-            "password_reset",
-            to=user,
-            action_url=set_password_url(user),
-            action_label=_("Choose a new password"),
-        )
+    email = EmailAddressField(
+        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from accounts import addresses
+
 
 def default_time_zone():
     """The site's time zone, like the language: the best guess for a new account."""
@@ -31,12 +33,24 @@ def default_language():
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email):
+        """The canonical form (``accounts.addresses``); AddressError, a ValueError, when the
+        address has none (a domain that mixes alphabets)."""
+        return addresses.normalise(email) if email else ""
+
     def get_by_natural_key(self, email):
         # One account per address whatever the letter case (served by the Upper() index).
-        return self.get(email__iexact=email)
+        try:
+            return self.get(email__iexact=self.normalize_email(email))
+        except addresses.AddressError:
+            raise self.model.DoesNotExist from None
 
     def find_by_email(self, email):
-        return self.filter(email__iexact=self.normalize_email(email)).first()
+        try:
+            return self.filter(email__iexact=self.normalize_email(email)).first()
+        except addresses.AddressError:
+            return None
 
     def _create_user(self, email, password, **extra_fields):
         if not email:
@@ -109,6 +123,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.email
+
+    def clean_fields(self, exclude=None):
+        # Model forms that edit the address (the admin's) store its canonical form.
+        super().clean_fields(exclude=exclude)
+        if self.email and "email" not in (exclude or ()):
+            try:
+                self.email = addresses.normalise(self.email)
+            except addresses.AddressError as error:
+                raise ValidationError({"email": error.message}) from None
 
     def get_full_name(self):
         return self.full_name or self.email

@@ -1,5 +1,8 @@
 """Account operations that send e-mail or touch ownership: one transaction each."""
 
+import datetime
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
@@ -10,8 +13,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from accounts import addresses
 from accounts.emails import send_email
 from accounts.models import User
+from accounts.ratelimit import Limit
 from accounts.tokens import email_verification_token
 
 
@@ -43,10 +48,44 @@ def send_verification_email(user):
     send_email("verify_email", to=user, action_url=url, action_label=_("Verify my e-mail"))
 
 
+def _email_limits():
+    window = datetime.timedelta(minutes=settings.ACCOUNT_EMAILS_WINDOW_MINUTES)
+    return (
+        Limit("account-emails-recipient", settings.ACCOUNT_EMAILS_PER_RECIPIENT, window),
+        Limit("account-emails-address", settings.ACCOUNT_EMAILS_PER_ADDRESS, window),
+    )
+
+
+def account_email_allowed(*, email, client_address):
+    """Count one account e-mail (sign-up, reset, verification) to ``email`` asked from
+    ``client_address``; False past either limit. The same two queries whatever the address,
+    known or not, limited or not, so neither the answer nor its timing tells anything."""
+    per_recipient, per_address = _email_limits()
+    # The counter table needs no readable address: a digest of its comparable form.
+    recipient = hashlib.sha256(addresses.comparable(email).encode()).hexdigest()[:40]
+    recipient_hits = per_recipient.hit(recipient)
+    address_hits = per_address.hit(client_address or "unknown")
+    return recipient_hits <= per_recipient.limit and address_hits <= per_address.limit
+
+
+@transaction.atomic
+def send_password_reset(email):
+    """E-mail a set-password link if ``email`` has an active account (invited ones too)."""
+    user = User.objects.find_by_email(email)
+    if user is not None and user.is_active:
+        send_email(
+            "password_reset",
+            to=user,
+            action_url=set_password_url(user),
+            action_label=_("Choose a new password"),
+        )
+
+
 @transaction.atomic
 def sign_up(*, full_name, email, password, language):
     """Create an account and send the verification link; for a known address, e-mail it a
-    sign-in or set-password link instead. The caller answers the same either way."""
+    sign-in or set-password link instead. The caller answers the same either way, and calls
+    this after its answer is sent (``portal.after_response``)."""
     existing = User.objects.find_by_email(email)
     if existing is None:
         try:
@@ -59,10 +98,11 @@ def sign_up(*, full_name, email, password, language):
         else:
             send_verification_email(user)
             return user
-    make_password(password)  # same work as a new sign-up, so timing reveals nothing
+    # The same work as a new sign-up, so even the time a worker stays busy reveals nothing.
+    make_password(password)
     if existing is None or not existing.is_active:
         return None
-    if existing.has_usable_password():
+    if existing.has_usable_password() and existing.has_verified_email:
         send_email(
             "sign_up_existing",
             to=existing,
@@ -70,6 +110,10 @@ def sign_up(*, full_name, email, password, language):
             action_label=_("Sign in"),
             context={"reset_url": absolute_url(reverse("accounts:password_reset"))},
         )
+    elif existing.has_usable_password():
+        # Signed up but never verified (perhaps by someone else): the verification link lets
+        # the mailbox's owner choose the password.
+        send_verification_email(existing)
     else:
         send_email(
             "sign_up_invited",
@@ -78,14 +122,6 @@ def sign_up(*, full_name, email, password, language):
             action_label=_("Choose a password"),
         )
     return None
-
-
-@transaction.atomic
-def verify_email(user):
-    if user.email_verified_at is None:
-        user.email_verified_at = timezone.now()
-        user.save(update_fields=["email_verified_at"])
-    return user
 
 
 @transaction.atomic

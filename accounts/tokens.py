@@ -16,8 +16,9 @@ class EmailVerificationTokenGenerator(PasswordResetTokenGenerator):
 email_verification_token = EmailVerificationTokenGenerator()
 
 
-# Invitation links (accounts a store created): valid INVITATION_DAYS, spent once a password
-# is chosen, because the password hash is part of what is signed.
+# Invitation links (accounts a store created, or registered units to before the address was
+# verified): valid INVITATION_DAYS, spent once a password is chosen, because the password
+# hash is part of what is signed.
 INVITATION_SALT = "accounts.tokens.invitation"
 
 
@@ -30,7 +31,10 @@ def make_invitation_token(user):
 
 
 def user_for_invitation_token(token):
-    """The invited account the token was made for, or None (forged, expired or spent)."""
+    """The invited account the token was made for, or None (forged, expired or spent).
+
+    Invited means without a password or with an unverified address: a password chosen at
+    sign-up by someone who never proved the address gives way to the mailbox owner's."""
     from accounts.models import User
 
     try:
@@ -40,6 +44,7 @@ def user_for_invitation_token(token):
         user = User.objects.get(pk=pk, is_active=True)
     except (signing.BadSignature, ValueError, TypeError, User.DoesNotExist):
         return None
-    if user.has_usable_password() or _password_fingerprint(user) != fingerprint:
+    invited = not user.has_usable_password() or not user.has_verified_email
+    if not invited or _password_fingerprint(user) != fingerprint:
         return None
     return user

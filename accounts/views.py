@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import urlsafe_base64_decode
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts import export, forms, services
 from accounts import two_factor as two_factor_setup
 from accounts.tokens import email_verification_token, user_for_invitation_token
+from portal.after_response import run_after_response
 from portal.client_address import client_address
 
 
@@ -23,22 +24,50 @@ def sign_up(request):
         return redirect("devices:my_devices")
     form = forms.SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.sign_up(
-            full_name=form.cleaned_data["full_name"],
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password"],
-            language=get_language() or "cs",
-        )
-        # The same answer whether or not the address already has an account.
-        return redirect("accounts:sign_up_done")
+        data, language = form.cleaned_data, get_language() or settings.LANGUAGE_CODE
+        # The same answer, after the same work, whether or not the address has an account
+        # or is past the e-mail limits: what depends on it runs after the answer is sent.
+        response = redirect("accounts:sign_up_done")
+        if services.account_email_allowed(
+            email=data["email"], client_address=client_address(request)
+        ):
+            run_after_response(
+                response,
+                lambda: services.sign_up(
+                    full_name=data["full_name"],
+                    email=data["email"],
+                    password=data["password"],
+                    language=language,
+                ),
+            )
+        return response
     return render(request, "accounts/sign_up.html", {"form": form})
 
 
+def _email_sent_page(request, template):
+    limits = {
+        "emails_per_recipient": settings.ACCOUNT_EMAILS_PER_RECIPIENT,
+        "window_minutes": settings.ACCOUNT_EMAILS_WINDOW_MINUTES,
+    }
+    return render(request, template, limits)
+
+
 def sign_up_done(request):
-    return render(request, "accounts/sign_up_done.html")
+    return _email_sent_page(request, "accounts/sign_up_done.html")
+
+
+def password_reset_done(request):
+    return _email_sent_page(request, "accounts/password_reset_done.html")
 
 
 def verify_email(request, uidb64, token):
+    """The mailbox's owner verifies the address by choosing the account's password (POST).
+
+    Mail scanners open links, so GET only shows the form. A password chosen at sign-up, before
+    anyone proved the address, does not survive: whoever signed up may not own the mailbox.
+    Setting the password ends every other session; nobody is signed in here (a link sent by
+    someone else must not sign the visitor in to their account).
+    """
     User = get_user_model()  # noqa: N806
     try:
         user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64)), is_active=True)
@@ -46,17 +75,25 @@ def verify_email(request, uidb64, token):
         user = None
     if user is None or not email_verification_token.check_token(user, token):
         return render(request, "accounts/verify_email_invalid.html", status=400)
-    services.verify_email(user)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    messages.success(request, _("Your e-mail address is verified. You can register devices now."))
-    return redirect("devices:my_devices")
+    form = forms.SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()  # verified, new password, store invitations accepted
+        messages.success(
+            request,
+            _("Your e-mail address is verified and your password is saved. Please sign in."),
+        )
+        return redirect("accounts:sign_in")
+    return render(request, "accounts/verify_email.html", {"form": form, "account": user})
 
 
 @login_required
 @require_POST
 def resend_verification(request):
-    if not request.user.has_verified_email:
-        services.send_verification_email(request.user)
+    user = request.user
+    if not user.has_verified_email and services.account_email_allowed(
+        email=user.email, client_address=client_address(request)
+    ):
+        services.send_verification_email(user)
     messages.info(request, _("We have sent you a new verification link."))
     return redirect("devices:my_devices")
 
@@ -71,6 +108,14 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     form_class = forms.PasswordResetForm
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        # The same answer, after the same work, for any address (see sign_up).
+        email = form.cleaned_data["email"]
+        response = HttpResponseRedirect(self.get_success_url())
+        if services.account_email_allowed(email=email, client_address=client_address(self.request)):
+            run_after_response(response, lambda: services.send_password_reset(email))
+        return response
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

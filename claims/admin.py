@@ -9,6 +9,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import EmailAddressField
 from claims import services
 from claims.models import Claim, Invitation, Store, StoreMembership
 from devices.admin import ReadOnlyAdmin, ReadOnlyInline, RegistryAdmin
@@ -19,7 +20,7 @@ from portal.csv_export import streamed_csv
 
 
 class StaffInvitationForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail of the new staff member"))
+    email = EmailAddressField(label=_("E-mail of the new staff member"))
 
 
 class StoreMembershipInline(ReadOnlyInline):

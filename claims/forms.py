@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import EmailAddressField
 from claims.models import Claim
 from claims.services import check_faulty_unit, check_replacement_unit, is_out_of_warranty
 from devices import codes
@@ -15,10 +16,10 @@ def _scanner_field(label, **kwargs):
     return field
 
 
-class CustomerEmailField(forms.EmailField):
+class CustomerEmailField(EmailAddressField):
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Customer's e-mail"))
-        super().__init__(max_length=254, **kwargs)
+        super().__init__(**kwargs)
         self.widget.attrs.update({"autocomplete": "off", "inputmode": "email"})
 
 

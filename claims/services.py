@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.addresses import same_address
 from accounts.emails import send_email
 from accounts.models import User
 from accounts.ratelimit import Limit
@@ -83,10 +84,22 @@ def send_invitation(invitation):
 
 
 def find_or_invite_customer(*, email, store, staff, full_name=""):
-    """The account for ``email``; a new invited account (e-mailed a link) when there is none."""
+    """The account for ``email``; a new invited account (e-mailed a link) when there is none.
+
+    An account whose address is not verified is treated like an invited one: whoever signed
+    up may not own the mailbox, so the units wait (unseen) and the invitation e-mail lets the
+    mailbox's owner choose the password, which verifies the address.
+    """
     existing = User.objects.find_by_email(email)
     if existing is not None:
-        return existing, None
+        waiting = Invitation.objects.filter(
+            account=existing, accepted_at__isnull=True, closed_at__isnull=True
+        )
+        if existing.has_verified_email or waiting.exists():
+            return existing, None
+        invitation = Invitation.objects.create(account=existing, store=store, invited_by=staff)
+        send_invitation(invitation)
+        return existing, invitation
     try:
         with transaction.atomic():
             customer = User.objects.create_user(email, None, full_name=full_name)
@@ -354,7 +367,7 @@ def check_faulty_unit(unit, customer_email):
             ),
         )
     registration = open_registration(unit)
-    if registration is not None and registration.account.email.lower() != customer_email.lower():
+    if registration is not None and not same_address(registration.account.email, customer_email):
         raise RegistryError(
             "registered_elsewhere",
             _(

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import EmailAddressField
 from devices import codes
 
 
@@ -118,10 +119,16 @@ class HandoverCreateForm(forms.Form):
 # --- Support centre (admin) forms -----------------------------------------------------------
 
 
-class AccountByEmailField(forms.EmailField):
+class AccountByEmailField(EmailAddressField):
     """An existing account, typed by its e-mail address."""
 
-    default_error_messages = {"no_account": _("No account has this e-mail address.")}
+    default_error_messages = {
+        "no_account": _("No account has this e-mail address."),
+        "unverified": _(
+            "This account has not verified its e-mail address, so it cannot receive devices. "
+            "Whoever owns the mailbox must follow the verification link first."
+        ),
+    }
 
     def clean(self, value):
         from accounts.models import User
@@ -130,6 +137,8 @@ class AccountByEmailField(forms.EmailField):
         account = User.objects.find_by_email(email) if email else None
         if email and (account is None or not account.is_active):
             raise forms.ValidationError(self.error_messages["no_account"], code="no_account")
+        if account is not None and not account.has_verified_email:
+            raise forms.ValidationError(self.error_messages["unverified"], code="unverified")
         return account
 
 

@@ -93,6 +93,24 @@ def lock_unit(unit):
     return Unit.objects.select_for_update().get(pk=unit.pk)
 
 
+# A store hands units over the counter to whoever owns the mailbox: they wait in an account
+# that is not verified yet as they do for an invitation (nobody can see or move them until the
+# address is verified). Every other way of receiving units needs a verified address.
+WAITING_SOURCES = (Registration.Source.STORE_SALE, Registration.Source.REPLACEMENT)
+
+
+def check_recipient(account, source):
+    """Raise RegistryError unless ``account`` may receive units from ``source``."""
+    if not account.is_active or (not account.has_verified_email and source not in WAITING_SOURCES):
+        raise RegistryError(
+            "unverified",
+            _(
+                "This account's e-mail address is not verified yet, so it cannot receive "
+                "devices. The address must be verified first (the link we e-mailed)."
+            ),
+        )
+
+
 def check_registrable(unit, account):
     """Raise RegistryError unless ``unit`` (locked or fresh) may be registered to ``account``."""
     if unit.status != Unit.Status.IN_SERVICE or unit.lost_or_stolen:
@@ -127,6 +145,7 @@ def register_unit(
     The warranty starts at the first registration; ``warranty_start`` lets a replacement
     inherit the start of the unit it replaces.
     """
+    check_recipient(account, source)
     unit = lock_unit(unit)
     check_registrable(unit, account)
     try:
@@ -201,6 +220,7 @@ def transfer_unit(
     client_address=None,
 ):
     """Move a unit from its owner to another account in one step: it is never free between."""
+    check_recipient(to_account, source)
     unit = lock_unit(unit)
     registration = open_registration(unit)
     if registration is None or registration.account_id != from_account.pk:
@@ -716,14 +736,6 @@ def check_verification(verification_method, note):
         raise RegistryError("note_required", _("Write a note: why, and what was checked."))
 
 
-def check_may_receive(account):
-    if not account.is_active or not account.has_verified_email:
-        raise RegistryError(
-            "recipient_unverified",
-            _("This account has not verified its e-mail address, so it cannot receive devices."),
-        )
-
-
 def pending_ownership_change(unit):
     return OwnershipChange.objects.filter(unit=unit, status=OwnershipChange.Status.PENDING).first()
 
@@ -748,7 +760,7 @@ def request_ownership_change(
             raise RegistryError("no_account", _("Choose the account to reassign to."))
         if to_account.pk == registration.account_id:
             raise RegistryError("already_owner", _("That account already owns this unit."))
-        check_may_receive(to_account)
+        check_recipient(to_account, Registration.Source.SUPPORT)
     if pending_ownership_change(unit) is not None:
         raise RegistryError(
             "pending", _("A release or reassignment of this unit is already waiting.")
@@ -871,7 +883,7 @@ def apply_ownership_change(*, change, actor=None, note="", client_address=None):
                 client_address=client_address,
             )
         else:
-            check_may_receive(change.to_account)
+            check_recipient(change.to_account, Registration.Source.SUPPORT)
             transfer_unit(
                 unit=change.unit,
                 from_account=change.from_account,
@@ -971,7 +983,7 @@ def assign_free_unit(
     *, unit, agent, to_account, verification_method="", note="", client_address=None
 ):
     """Support registers a free unit to an account: nobody loses it, so no window."""
-    check_may_receive(to_account)
+    check_recipient(to_account, Registration.Source.SUPPORT)
     return register_unit(
         unit=unit,
         account=to_account,

@@ -31,7 +31,8 @@ def accessibility(request):
 
 
 def verified_email_required(view):
-    """Only accounts with a verified e-mail register or receive devices."""
+    """Only accounts with a verified e-mail see, register, receive or act on devices: until
+    then whoever signed up may not own the mailbox, and a store's units wait for its owner."""
 
     @wraps(view)
     @login_required
@@ -61,6 +62,9 @@ def _current_registration(unit, user):
 
 @login_required
 def my_devices(request):
+    if not request.user.has_verified_email:
+        # Only the prompt: units a store registered to this address wait for its owner.
+        return render(request, "devices/my_devices_unverified.html")
     incoming, outgoing, handovers, changes = selectors.requests_and_handovers(request.user)
     return render(
         request,
@@ -152,7 +156,7 @@ def add_by_unit_codes(request):
     return _after_registering(request, outcomes, units_form=form)
 
 
-@login_required
+@verified_email_required
 def unit_detail(request, pk):
     unit = _owned_unit(request, pk)
     replaced = (
@@ -176,7 +180,7 @@ def unit_detail(request, pk):
     )
 
 
-@login_required
+@verified_email_required
 def unit_proof(request, pk):
     unit = _owned_unit(request, pk)
     return render(
@@ -204,7 +208,7 @@ def _confirm_unit_action(request, pk, *, action, template, success):
     return render(request, template, {"unit": unit})
 
 
-@login_required
+@verified_email_required
 def remove_unit(request, pk):
     return _confirm_unit_action(
         request,
@@ -215,7 +219,7 @@ def remove_unit(request, pk):
     )
 
 
-@login_required
+@verified_email_required
 def report_lost(request, pk):
     return _confirm_unit_action(
         request,
@@ -227,7 +231,7 @@ def report_lost(request, pk):
 
 
 @require_POST
-@login_required
+@verified_email_required
 def clear_lost_report(request, pk):
     """Nothing is taken from anyone, so no confirmation step: the button on the unit page."""
     unit = _owned_unit(request, pk)
@@ -241,7 +245,7 @@ def clear_lost_report(request, pk):
     return redirect("devices:unit_detail", pk=unit.pk)
 
 
-@login_required
+@verified_email_required
 def not_mine(request, pk):
     def open_case(*, unit, owner, client_address):
         return services.report_not_mine(unit=unit, account=owner, client_address=client_address)
@@ -314,7 +318,7 @@ def _answer_request(request, pk, *, action, template, success):
     return render(request, template, {"transfer": transfer, "unit": transfer.unit})
 
 
-@login_required
+@verified_email_required
 def approve_transfer(request, pk):
     return _answer_request(
         request,
@@ -325,7 +329,7 @@ def approve_transfer(request, pk):
     )
 
 
-@login_required
+@verified_email_required
 def decline_transfer(request, pk):
     return _answer_request(
         request,
@@ -336,7 +340,7 @@ def decline_transfer(request, pk):
     )
 
 
-@login_required
+@verified_email_required
 def report_requested_unit_stolen(request, pk):
     return _answer_request(
         request,
@@ -350,7 +354,7 @@ def report_requested_unit_stolen(request, pk):
 # --- Handover codes -------------------------------------------------------------------------
 
 
-@login_required
+@verified_email_required
 def create_handover(request):
     owned = (
         Unit.objects.filter(
@@ -383,7 +387,7 @@ def create_handover(request):
 HANDOVER_CODE_SESSION_KEY = "devices.new_handover_code"
 
 
-@login_required
+@verified_email_required
 def handover_detail(request, pk):
     handover = get_object_or_404(HandoverCode, pk=pk, owner=request.user)
     new_code = request.session.pop(HANDOVER_CODE_SESSION_KEY, None)
@@ -400,7 +404,7 @@ def handover_detail(request, pk):
 
 
 @require_POST
-@login_required
+@verified_email_required
 def cancel_handover(request, pk):
     handover = get_object_or_404(HandoverCode, pk=pk, owner=request.user)
     services.cancel_handover_code(

@@ -202,7 +202,10 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("SIGN_IN_COOLOFF_MINUTES"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "portal.client_address.client_address"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# A success clears only that account's failures, never the address's failures against others.
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "accounts.throttling.AccountResetHandler"
+AXES_USERNAME_CALLABLE = "accounts.throttling.sign_in_username"
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in forms post the e-mail as "username"
 AXES_VERBOSE = False
 
@@ -291,6 +294,11 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 LOOKUP_FAILURES_PER_ACCOUNT = env_int("LOOKUP_FAILURES_PER_ACCOUNT", 10)
 LOOKUP_FAILURES_PER_ADDRESS = env_int("LOOKUP_FAILURES_PER_ADDRESS", 30)
 LOOKUP_WINDOW_MINUTES = env_int("LOOKUP_WINDOW_MINUTES", 15)
+# Sign-up, password-reset and verification e-mails allowed per window, per recipient and per
+# client address (nobody can flood a mailbox or send thousands from one address).
+ACCOUNT_EMAILS_PER_RECIPIENT = env_int("ACCOUNT_EMAILS_PER_RECIPIENT", 3)
+ACCOUNT_EMAILS_PER_ADDRESS = env_int("ACCOUNT_EMAILS_PER_ADDRESS", 20)
+ACCOUNT_EMAILS_WINDOW_MINUTES = env_int("ACCOUNT_EMAILS_WINDOW_MINUTES", 60)
 
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "devices:my_devices"

@@ -44,13 +44,20 @@ def test_sign_up_creates_an_unverified_account_and_sends_the_link(client):
     assert mail.outbox[0].alternatives[0].mimetype == "text/html"
 
 
-def test_the_verification_link_verifies_signs_in_and_works_once(client):
+def test_the_verification_link_asks_for_the_password_and_works_once(client):
     sign_up(client)
     link = link_in(mail.outbox[0])
-    response = client.get(link, follow=True)
-    assert "Your e-mail address is verified" in response.text
-    assert response.context["user"].email == "jana@example.com"
-    assert User.objects.get(email="jana@example.com").email_verified_at is not None
+    page = client.get(link)
+    assert "you may type the password you chose then" in page.text
+    assert User.objects.get(email="jana@example.com").email_verified_at is None  # GET: nothing
+    response = client.post(
+        link, {"new_password1": GOOD["password"], "new_password2": GOOD["password"]}, follow=True
+    )
+    assert "Your e-mail address is verified and your password is saved" in response.text
+    assert response.redirect_chain[-1][0] == reverse("accounts:sign_in")
+    assert not response.context["user"].is_authenticated  # nobody is signed in by a link
+    user = User.objects.get(email="jana@example.com")
+    assert user.email_verified_at is not None and user.check_password(GOOD["password"])
     assert client.get(link).status_code == 400
 
 

@@ -1,5 +1,5 @@
-"""A customer in a real browser: sign up, verify, add a kit, remove a unit; someone else
-then registers it."""
+"""A customer in a real browser: sign up, verify (choosing the password), sign in, add a kit,
+remove a unit; someone else then registers it."""
 
 import pytest
 from playwright.sync_api import expect
@@ -29,8 +29,16 @@ def test_sign_up_verify_add_a_kit_remove_a_unit_and_another_account_registers_it
     page.get_by_role("button", name="Create account").click()
     page.get_by_role("heading", name="Check your e-mail").wait_for()
 
+    # The link's page asks for the password (the one chosen at sign-up will do) and does
+    # not sign in: that is the next step.
     page.goto(emailed_link("jana@example.com"))
+    page.locator("#id_new_password1").fill("a long and unusual passphrase")
+    page.locator("#id_new_password2").fill("a long and unusual passphrase")
+    page.get_by_role("button", name="Verify and save password").click()
     page.get_by_text("Your e-mail address is verified").wait_for()
+    page.get_by_label("E-mail address").fill("jana@example.com")
+    page.get_by_label("Password").fill("a long and unusual passphrase")
+    page.get_by_role("button", name="Sign in").click()
 
     page.get_by_role("link", name="Add another device").click()
     page.get_by_role("textbox", name="Box code").fill(

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.addresses import AddressError, normalise
 from claims.models import Store
 from claims.services import add_store_staff
 
@@ -14,6 +15,10 @@ class Command(BaseCommand):
         parser.add_argument("store", help="the store's exact name or its number")
 
     def handle(self, *args, email, store, **options):
+        try:
+            email = normalise(email)  # look-alike domains read as the domain they imitate
+        except AddressError as error:
+            raise CommandError(str(error.message)) from None
         found = (
             Store.objects.filter(pk=int(store))
             if store.isdigit()
