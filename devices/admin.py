@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts import addresses
 from claims.models import Claim
 from devices import codes, forms, roles, services
 from devices.models import (
@@ -65,6 +66,11 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def typed_address(search_term):
+    """The canonical form of a typed address (look-alike domains read as what they imitate)."""
+    return addresses.comparable(search_term.strip()).lower()
 
 
 def search_by_code(queryset, search_term, parse, field):
@@ -386,7 +392,7 @@ class RegistrationAdmin(ReadOnlyAdmin):
             queryset, search_term, codes.parse_unit_code, "unit__production_code"
         )
         if found is None:
-            found = queryset.filter(account__email__iexact=search_term.strip())
+            found = queryset.filter(account__email__iexact=typed_address(search_term))
         return found, False
 
 
@@ -412,7 +418,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
             queryset, search_term, codes.parse_unit_code, "unit__production_code"
         )
         if found is None:
-            email = search_term.strip()
+            email = typed_address(search_term)
             found = queryset.filter(
                 Q(actor__email__iexact=email)
                 | Q(from_account__email__iexact=email)

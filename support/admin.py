@@ -21,7 +21,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AccountEmailChange, User
-from devices.admin import ReadOnlyAdmin, ReadOnlyInline, RegistryAdmin
+from devices.admin import ReadOnlyAdmin, ReadOnlyInline, RegistryAdmin, typed_address
 from devices.models import Registration
 from devices.services import RegistryError
 from portal.admin import form_page
@@ -115,7 +115,11 @@ class AccountAdmin(RegistryAdmin):
         return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a>', links)
 
     def get_search_results(self, request, queryset, search_term):
-        results, duplicates = super().get_search_results(request, queryset, search_term)
+        # Look-alike spellings (full-width letters, a script ℯ) find the account they imitate.
+        typed = search_term.strip()
+        results, duplicates = super().get_search_results(
+            request, queryset, typed_address(typed) if "@" in typed else typed
+        )
         if search_term.strip():
             services.record_account_search(
                 agent=request.user,

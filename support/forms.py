@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import EmailAddressField
 from accounts.models import User
 from devices.forms import SupportNoteField, _verification_field
 
@@ -25,13 +26,15 @@ class StaffAccessForm(forms.ModelForm):
 class NewStaffAccountForm(forms.ModelForm):
     """A new person: they choose their own password from the e-mailed link."""
 
+    email = EmailAddressField(label=_("E-mail address"))
+
     class Meta:
         model = User
         fields = ["email", "full_name"]
 
 
 class EmailChangeRequestForm(forms.Form):
-    new_email = forms.EmailField(label=_("New e-mail address"), max_length=254)
+    new_email = EmailAddressField(label=_("New e-mail address"))
     verification_method = _verification_field()
     note = SupportNoteField(help_text=_("Why, and how you checked who is asking."))
 

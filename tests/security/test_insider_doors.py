@@ -541,3 +541,10 @@ def test_nobody_else_can_object_for_the_owner(agent_client, stranger_client, own
     url = reverse("devices:object_as_owner", args=[change.pk])
     assert stranger_client.post(url).status_code == 404
     assert OwnershipChange.objects.get().status == "pending"
+
+
+def test_a_look_alike_spelling_finds_the_account_it_imitates(agent_client, owner):
+    response = agent_client.get(
+        reverse("admin:accounts_user_changelist") + "?q=owner@ｅxample.com"
+    )
+    assert list(response.context["cl"].result_list) == [owner]
