@@ -82,3 +82,9 @@ def comparable(address):
 
 def same_address(first, second):
     return comparable(first) == comparable(second)
+
+
+def masked(address):
+    """j***@example.com: enough to recognise an address, not enough to contact it."""
+    local, _at, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"

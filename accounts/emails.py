@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import OutgoingEmail
@@ -23,13 +24,27 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 
 
-def send_email(name, *, to, context=None, action_url="", action_label="", secret=False):
+def send_email(
+    name,
+    *,
+    to,
+    context=None,
+    action_url="",
+    action_label="",
+    secret=False,
+    security_notice=False,
+):
     """Queue e-mail ``name`` to a user (in their language) or a bare address.
 
     ``secret``: the e-mail carries a link that acts (sets a password, objects, signs out): its
     body is purged from the outbox once sent or given up.
+    ``security_notice``: it reports a security-relevant change, so it ends with what to do if
+    it wasn't you, and a link that signs out every session and starts a password reset.
     """
     address = getattr(to, "email", to)
+    if security_notice:
+        context = {**(context or {}), "not_me_url": not_me_url(to)}
+        secret = True
     language = getattr(to, "language", None) or settings.LANGUAGE_CODE
     time_zone = getattr(to, "time_zone", None) or settings.TIME_ZONE
     context = {
@@ -42,6 +57,8 @@ def send_email(name, *, to, context=None, action_url="", action_label="", secret
     with translation.override(language), timezone.override(time_zone):
         subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
         text = render_to_string(f"emails/{name}.txt", context).strip() + "\n"
+        if security_notice:
+            text += "\n" + render_to_string("emails/_not_me.txt", context).strip() + "\n"
         html = render_to_string("emails/layout.html", {**context, "subject": subject, "text": text})
     email = OutgoingEmail.objects.create(
         recipient=address,
@@ -53,6 +70,13 @@ def send_email(name, *, to, context=None, action_url="", action_label="", secret
     )
     transaction.on_commit(lambda: deliver_pending(ids=[email.pk]))
     return email
+
+
+def not_me_url(user):
+    from accounts.tokens import make_not_me_token
+
+    path = reverse("accounts:not_me", args=[make_not_me_token(user)])
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def deliver_pending(*, ids=None, limit=200):

@@ -91,7 +91,9 @@ class ProfileForm(forms.ModelForm):
         fields = ["full_name", "language", "time_zone"]
 
 
-class DeleteAccountForm(forms.Form):
+class PasswordConfirmedForm(forms.Form):
+    """An action on one's own account that asks for the password first."""
+
     password = forms.CharField(
         label=_("Your password, to confirm"),
         strip=False,
@@ -110,6 +112,25 @@ class DeleteAccountForm(forms.Form):
                 self.error_messages["wrong_password"], code="wrong_password"
             )
         return password
+
+
+class EmailChangeForm(PasswordConfirmedForm):
+    new_email = EmailAddressField(label=_("New e-mail address"))
+    field_order = ["new_email", "password"]
+    error_messages = {
+        **PasswordConfirmedForm.error_messages,
+        "same_address": _("That is your address already."),
+    }
+
+    def clean_new_email(self):
+        email = self.cleaned_data["new_email"]
+        if addresses.same_address(email, self.user.email):
+            raise forms.ValidationError(self.error_messages["same_address"], code="same_address")
+        return email
+
+
+class DeleteAccountForm(PasswordConfirmedForm):
+    pass
 
 
 class OneTimeCodeForm(forms.Form):

@@ -17,7 +17,8 @@ from accounts import addresses
 from accounts.emails import send_email
 from accounts.models import User
 from accounts.ratelimit import Limit
-from accounts.tokens import email_verification_token
+from accounts.signals import account_event
+from accounts.tokens import email_verification_token, make_email_change_token
 
 
 def absolute_url(path):
@@ -45,7 +46,9 @@ def send_verification_email(user):
             kwargs={"uidb64": _uid(user), "token": email_verification_token.make_token(user)},
         )
     )
-    send_email("verify_email", to=user, action_url=url, action_label=_("Verify my e-mail"))
+    send_email(
+        "verify_email", to=user, action_url=url, action_label=_("Verify my e-mail"), secret=True
+    )
 
 
 def _email_limits():
@@ -78,6 +81,7 @@ def send_password_reset(email):
             to=user,
             action_url=set_password_url(user),
             action_label=_("Choose a new password"),
+            secret=True,
         )
 
 
@@ -120,6 +124,7 @@ def sign_up(*, full_name, email, password, language):
             to=existing,
             action_url=set_password_url(existing),
             action_label=_("Choose a password"),
+            secret=True,
         )
     return None
 
@@ -160,3 +165,135 @@ def delete_account(*, user, client_address=None):
     user.set_unusable_password()
     user.save(update_fields=["email", "full_name", "is_active", "password"])
     return user
+
+
+def _record(action, *, account, actor=None, note="", client_address=None):
+    account_event.send(
+        sender=User,
+        action=action,
+        actor=actor or account,
+        account=account,
+        note=note,
+        client_address=client_address,
+    )
+
+
+# --- "This wasn't me" ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def secure_account(*, user, client_address=None):
+    """Every session of the account ends, and its own address gets a link to choose a new
+    password: what the "this wasn't me" link in every security e-mail does."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.end_all_sessions()
+    user.save(update_fields=["session_epoch"])
+    _record(
+        "sessions_ended", account=user, note="'this was not me' link", client_address=client_address
+    )
+    send_email(
+        "password_reset",
+        to=user,
+        action_url=set_password_url(user),
+        action_label=_("Choose a new password"),
+        secret=True,
+    )
+    return user
+
+
+def password_changed(*, user, client_address=None):
+    """Tell the account its password changed (audited), with what to do if it wasn't them."""
+    _record("password_changed", account=user, client_address=client_address)
+    send_email("password_changed", to=user, security_notice=True)
+
+
+# --- The customer changes their own e-mail address -------------------------------------------
+
+
+def request_own_email_change(*, user, new_email, client_address=None):
+    """Send the new address a link that confirms it. Whether another account uses that
+    address is never shown: that mailbox is told instead, and the answer is the same."""
+    taken = User.objects.find_by_email(new_email)
+    if taken is not None and taken.pk != user.pk:
+        send_email("email_change_address_taken", to=taken)
+        return
+    token = make_email_change_token(
+        user, purpose="confirm", old_email=user.email, new_email=new_email
+    )
+    send_email(
+        "email_change_confirm",
+        to=User(email=new_email, language=user.language, time_zone=user.time_zone),
+        context={"account": user, "hours": settings.EMAIL_CHANGE_LINK_HOURS},
+        action_url=absolute_url(reverse("accounts:confirm_email_change", args=[token])),
+        action_label=_("Use this address"),
+        secret=True,
+    )
+
+
+@transaction.atomic
+def confirm_own_email_change(*, user, old_email, new_email, client_address=None):
+    """The new mailbox's owner, signed in to the account, confirms: the address changes; the
+    old address is told, with a link to undo it."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.email != old_email:
+        raise AccountError(_("This link is for an earlier change of your address."))
+    try:
+        with transaction.atomic():
+            user.email = new_email
+            user.email_verified_at = timezone.now()  # the link proved the new mailbox
+            user.save(update_fields=["email", "email_verified_at"])
+    except IntegrityError:
+        raise AccountError(_("This address is no longer available.")) from None
+    _record(
+        "email_changed",
+        account=user,
+        note=f"{old_email} → {new_email}",
+        client_address=client_address,
+    )
+    undo = make_email_change_token(user, purpose="undo", old_email=old_email, new_email=new_email)
+    send_email(
+        "email_changed",
+        to=User(email=old_email, language=user.language, time_zone=user.time_zone),
+        context={"new_email": addresses.masked(new_email)},
+        action_url=absolute_url(reverse("accounts:undo_email_change", args=[undo])),
+        action_label=_("This was not me: undo it"),
+        secret=True,
+    )
+    return user
+
+
+@transaction.atomic
+def undo_email_change(*, user, old_email, new_email, client_address=None):
+    """The old address's owner undoes a change: the address is theirs again, every session
+    ends, and a link to choose a new password goes to it."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.email != new_email:
+        raise AccountError(_("The address has changed again since; contact customer support."))
+    if User.objects.find_by_email(old_email) is not None:
+        raise AccountError(_("The old address is used by another account; contact support."))
+    user.email = old_email
+    user.email_verified_at = timezone.now()  # the link proved the old mailbox
+    user.end_all_sessions()
+    user.save(update_fields=["email", "email_verified_at", "session_epoch"])
+    _record(
+        "email_change_undone",
+        account=user,
+        note=f"{new_email} → {old_email}",
+        client_address=client_address,
+    )
+    send_email(
+        "password_reset",
+        to=user,
+        action_url=set_password_url(user),
+        action_label=_("Choose a new password"),
+        secret=True,
+    )
+    return user
+
+
+class AccountError(Exception):
+    """An account operation cannot be done; ``message`` is fit for the user."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message

@@ -3,3 +3,9 @@ from django.dispatch import Signal
 # Sent with ``user`` when a person chose a password through an e-mailed link (invitation,
 # set-password or reset): the address is proven and any store invitation is accepted.
 password_set_by_link = Signal()
+
+# Sent for every sensitive act on an account (its e-mail address or password changed, every
+# session ended), with ``action`` (an audit action name), ``actor``, ``account``, ``note`` and
+# ``client_address``: the registry, which owns the audit trail, records it in the same
+# transaction (accounts is the bottom layer and imports no other app).
+account_event = Signal()

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect, JsonResponse
@@ -14,7 +14,13 @@ from django.views.decorators.http import require_POST
 
 from accounts import export, forms, services
 from accounts import two_factor as two_factor_setup
-from accounts.tokens import email_verification_token, user_for_invitation_token
+from accounts.decorators import verified_email_required
+from accounts.tokens import (
+    email_change_for_token,
+    email_verification_token,
+    user_for_invitation_token,
+    user_for_not_me_token,
+)
 from portal.after_response import run_after_response
 from portal.client_address import client_address
 
@@ -123,6 +129,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = forms.SetPasswordForm
     success_url = reverse_lazy("accounts:password_reset_complete")
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_changed(user=form.user, client_address=client_address(self.request))
+        return response
+
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/form_page.html"
@@ -130,8 +141,104 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     extra_context = {"title": _("Change password")}
 
     def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_changed(user=form.user, client_address=client_address(self.request))
         messages.success(self.request, _("Your password has been changed."))
-        return super().form_valid(form)
+        return response
+
+
+# --- "This wasn't me" and e-mail address changes ---------------------------------------------
+
+
+def not_me(request, token):
+    """From the link in a security e-mail: no sign-in needed (the account may be taken)."""
+    user = user_for_not_me_token(token)
+    if user is None:
+        return render(request, "accounts/link_invalid.html", status=400)
+    if request.method == "POST":
+        services.secure_account(user=user, client_address=client_address(request))
+        logout(request)
+        return render(request, "accounts/not_me_done.html", {"account": user})
+    return render(request, "accounts/not_me.html", {"account": user})
+
+
+@verified_email_required
+def change_email(request):
+    form = forms.EmailChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        new_email = form.cleaned_data["new_email"]
+        if services.account_email_allowed(email=new_email, client_address=client_address(request)):
+            services.request_own_email_change(
+                user=request.user, new_email=new_email, client_address=client_address(request)
+            )
+        messages.success(
+            request,
+            _(
+                "We have sent a link to %(email)s. Your address changes when you open it, "
+                "signed in to this account."
+            )
+            % {"email": new_email},
+        )
+        return redirect("accounts:profile")
+    return render(
+        request, "accounts/form_page.html", {"form": form, "title": _("Change e-mail address")}
+    )
+
+
+@login_required
+def confirm_email_change(request, token):
+    """Opened from the new mailbox, signed in to the account the change is for."""
+    found = email_change_for_token(
+        token, purpose="confirm", max_age=settings.EMAIL_CHANGE_LINK_HOURS * 3600
+    )
+    if found is None or found[0].pk != request.user.pk:
+        return render(request, "accounts/link_invalid.html", status=400)
+    user, old_email, new_email = found
+    if request.method == "POST":
+        try:
+            services.confirm_own_email_change(
+                user=user,
+                old_email=old_email,
+                new_email=new_email,
+                client_address=client_address(request),
+            )
+        except services.AccountError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("Your e-mail address is now %(email)s.") % {"email": new_email}
+            )
+        return redirect("accounts:profile")
+    return render(
+        request, "accounts/email_change_confirm.html", {"new_email": new_email, "undo": False}
+    )
+
+
+def undo_email_change(request, token):
+    """Opened from the old mailbox, with no sign-in (the account may be taken)."""
+    found = email_change_for_token(
+        token, purpose="undo", max_age=settings.NOT_ME_LINK_DAYS * 24 * 3600
+    )
+    if found is None:
+        return render(request, "accounts/link_invalid.html", status=400)
+    user, old_email, new_email = found
+    if request.method == "POST":
+        try:
+            services.undo_email_change(
+                user=user,
+                old_email=old_email,
+                new_email=new_email,
+                client_address=client_address(request),
+            )
+        except services.AccountError as error:
+            return render(
+                request, "accounts/link_invalid.html", {"message": error.message}, status=409
+            )
+        logout(request)
+        return render(request, "accounts/not_me_done.html", {"account": user})
+    return render(
+        request, "accounts/email_change_confirm.html", {"new_email": old_email, "undo": True}
+    )
 
 
 @login_required

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from accounts import addresses
 from accounts.models import VerificationMethod
 from devices import codes
 
@@ -408,13 +409,7 @@ class TransferRequest(models.Model):
 
     @property
     def masked_requester_email(self):
-        return mask_email(self.requester.email)
-
-
-def mask_email(email):
-    """j***@example.com: enough to recognise a buyer, not enough to contact them."""
-    local, _at, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}"
+        return addresses.masked(self.requester.email)
 
 
 def handover_code_digest(code):

@@ -78,6 +78,19 @@ def record_event(
     )
 
 
+def record_account_event(sender, *, action, actor, account, note="", client_address=None, **kw):
+    """The audit trail of the account's own sensitive acts (``accounts.signals.account_event``)."""
+    if action not in AuditEvent.Action.values:
+        raise ValueError(f"unknown audit action {action!r}")
+    record_event(
+        action=action,
+        actor=actor,
+        from_account=account,
+        note=note,
+        client_address=client_address,
+    )
+
+
 def open_registration(unit):
     """The current owner's registration, or None when the unit is free."""
     return (
@@ -358,7 +371,7 @@ def remove_unit(*, unit, owner, client_address=None):
         end_reason=Registration.EndReason.REMOVED,
         client_address=client_address,
     )
-    send_email("unit_removed", to=owner, context={"unit": unit})
+    send_email("unit_removed", to=owner, context={"unit": unit}, security_notice=True)
     return registration
 
 
@@ -393,7 +406,7 @@ def set_lost_or_stolen(*, unit, actor, flagged, owner=None, note="", client_addr
         )
         if current_owner is not None:
             email = "unit_reported_lost" if flagged else "unit_found"
-            send_email(email, to=current_owner, context={"unit": unit})
+            send_email(email, to=current_owner, context={"unit": unit}, security_notice=flagged)
     if flagged:
         HandoverCode.objects.filter(
             units=unit, used_at__isnull=True, cancelled_at__isnull=True
@@ -503,7 +516,7 @@ def approve_transfer(*, transfer, owner, client_address=None):
         action_url=_absolute(reverse("devices:my_devices")),
         action_label=_("See my devices"),
     )
-    send_email("transfer_approved_owner", to=owner, context=context)
+    send_email("transfer_approved_owner", to=owner, context=context, security_notice=True)
     return transfer
 
 
@@ -620,7 +633,12 @@ def create_handover_code(*, owner, units, client_address=None):
             from_account=owner,
             client_address=client_address,
         )
-    send_email("handover_created", to=owner, context={"handover": handover, "units": units})
+    send_email(
+        "handover_created",
+        to=owner,
+        context={"handover": handover, "units": units},
+        security_notice=True,
+    )
     return handover
 
 
@@ -678,7 +696,7 @@ def redeem_handover_code(*, code, buyer, client_address=None):
     handover.save(update_fields=["used_at", "used_by"])
     context = {"handover": handover, "units": units}
     send_email("handover_received", to=buyer, context=context)
-    send_email("handover_used", to=handover.owner, context=context)
+    send_email("handover_used", to=handover.owner, context=context, security_notice=True)
     return handover
 
 
@@ -799,7 +817,7 @@ def request_ownership_change(
         context={"change": change, "unit": unit, "hours": settings.OBJECTION_WINDOW_HOURS},
         action_url=objection_url(change),
         action_label=_("I object"),
-        secret=True,
+        security_notice=True,
     )
     return change
 

@@ -4,8 +4,6 @@ Every view loads objects through an access helper that answers 404 to anyone but
 validates a form, calls a function of ``devices.services`` and redirects with a message.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import verified_email_required
 from claims.models import Claim
 from devices import forms, lookups, selectors, services
 from devices.models import HandoverCode, OwnershipChange, Registration, TransferRequest, Unit
@@ -28,23 +27,6 @@ def home(request):
 
 def accessibility(request):
     return render(request, "devices/accessibility.html")
-
-
-def verified_email_required(view):
-    """Only accounts with a verified e-mail see, register, receive or act on devices: until
-    then whoever signed up may not own the mailbox, and a store's units wait for its owner."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not request.user.has_verified_email:
-            messages.warning(
-                request, _("Please verify your e-mail address first: follow the link we sent.")
-            )
-            return redirect("devices:my_devices")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _owned_unit(request, pk):

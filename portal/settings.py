@@ -275,6 +275,10 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Device Registry <registry@example.com>")
+# "This wasn't me" and "undo this e-mail change" links work this long; the link that confirms
+# a new address, EMAIL_CHANGE_LINK_HOURS.
+NOT_ME_LINK_DAYS = env_int("NOT_ME_LINK_DAYS", 30)
+EMAIL_CHANGE_LINK_HOURS = env_int("EMAIL_CHANGE_LINK_HOURS", 72)
 # Sent e-mails are kept this long (bodies with secret links are purged as soon as sent).
 OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 30)
 

@@ -268,7 +268,7 @@ def request_email_change(
         context={"change": change, "hours": settings.OBJECTION_WINDOW_HOURS},
         action_url=email_objection_url(change),
         action_label=_("I object"),
-        secret=True,
+        security_notice=True,
     )
     return change
 

@@ -38,6 +38,10 @@ MATRIX = {
     "accounts:password_reset_complete": ("GET", EVERYONE, None),
     "devices:object_to_change": ("GET", EVERYONE, lambda w: ["bad-token"]),
     "support:object_to_email_change": ("GET", EVERYONE, lambda w: ["bad-token"]),
+    "accounts:not_me": ("GET", EVERYONE, lambda w: ["bad-token"]),
+    "accounts:undo_email_change": ("GET", EVERYONE, lambda w: ["bad-token"]),
+    "accounts:confirm_email_change": ("GET", SIGNED_IN, lambda w: ["bad-token"]),
+    "accounts:change_email": ("GET", SIGNED_IN, None),
     "accounts:sign_out": ("POST", EVERYONE, None),
     "accounts:set_language": ("POST", EVERYONE, None),
     "accounts:resend_verification": ("POST", SIGNED_IN, None),
@@ -193,6 +197,9 @@ FORM_SHOWN_AGAIN = {
     "counter:sale_confirm",
 }
 LINK_DOES_NOT_WORK = {
+    "accounts:not_me",
+    "accounts:undo_email_change",
+    "accounts:confirm_email_change",
     "accounts:accept_invitation",
     "accounts:verify_email",
     "devices:object_to_change",

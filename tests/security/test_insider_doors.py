@@ -544,7 +544,5 @@ def test_nobody_else_can_object_for_the_owner(agent_client, stranger_client, own
 
 
 def test_a_look_alike_spelling_finds_the_account_it_imitates(agent_client, owner):
-    response = agent_client.get(
-        reverse("admin:accounts_user_changelist") + "?q=owner@ｅxample.com"
-    )
+    response = agent_client.get(reverse("admin:accounts_user_changelist") + "?q=owner@ｅxample.com")
     assert list(response.context["cl"].result_list) == [owner]
