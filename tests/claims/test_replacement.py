@@ -258,3 +258,35 @@ def test_the_receipt_prints_and_belongs_to_the_store(
     assert spare_charger.formatted_code in history.text
     csv_text = b"".join(staff_client.get(counter_url("history_csv")).streaming_content).decode()
     assert f"claim,{charger.production_code},{spare_charger.production_code}" in csv_text
+
+
+def test_does_this_email_own_this_unit_is_limited_and_audited(
+    staff_client, counter_url, customer_kit, spare_charger, settings, store_staff
+):
+    """The details step answers "registered to another account, not to this e-mail" or goes
+    on: asked for many e-mails, it would tell who owns a unit."""
+    settings.COUNTER_CUSTOMER_LOOKUPS_PER_HOUR = 3
+    charger = customer_kit.units.get(kind="charger")
+    guesses = [f"guess{n}@example.com" for n in range(3)]
+    for email in guesses:
+        response = staff_client.post(
+            counter_url("replace_details"), swap_data(charger, spare_charger, email=email)
+        )
+        assert "registered to another account" in response.text
+    # Asking the same pair again reveals nothing new and is not counted again.
+    staff_client.post(
+        counter_url("replace_details"), swap_data(charger, spare_charger, email=guesses[0])
+    )
+    response = staff_client.post(
+        counter_url("replace_details"),
+        swap_data(charger, spare_charger, email="customer@example.com"),
+    )
+    assert response.status_code == 429
+    assert "Too many customer look-ups" in response.text
+    # The answer is withheld: back to the start, no details step for this e-mail.
+    assert "Scan the faulty unit" in response.text
+    assert "registered to another account" not in response.text
+    checks = AuditEvent.objects.filter(action="ownership_checked", actor=store_staff)
+    assert checks.count() == 4
+    assert {event.unit for event in checks} == {charger}
+    assert not Claim.objects.exists()

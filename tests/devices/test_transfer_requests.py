@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from devices import codes
 from devices.models import Case, Registration, TransferRequest
 from tests.factories import RegistrationFactory, UnitFactory, UserFactory
 
@@ -149,3 +150,34 @@ def test_removing_the_unit_cancels_its_pending_requests(owner_client, stranger_c
     ask(stranger_client, owned_unit)
     owner_client.post(reverse("devices:remove_unit", args=[owned_unit.pk]))
     assert TransferRequest.objects.get().status == "cancelled"
+
+
+def test_the_transfer_request_form_counts_with_the_add_device_limits(
+    stranger_client, settings, owner
+):
+    """Asking for codes one by one would tell which exist and which are registered."""
+    settings.LOOKUP_FAILURES_PER_ACCOUNT = 2
+    registered = UnitFactory()
+    RegistrationFactory(unit=registered, account=owner)
+    free = UnitFactory()
+    url = reverse("devices:request_transfer")
+    stranger_client.post(url, {"code": free.production_code})  # "free now"
+    unknown = codes.make_unit_code(codes.HOLDER, 99_999_999_999)
+    stranger_client.post(url, {"code": unknown})  # not in the catalogue
+    response = stranger_client.post(url, {"code": registered.production_code}, follow=True)
+    assert "Too many codes could not be registered" in response.text
+    assert not TransferRequest.objects.exists()
+    assert not mail.outbox
+
+
+def test_an_account_blocked_on_add_device_is_blocked_here_too(stranger_client, settings, owner):
+    settings.LOOKUP_FAILURES_PER_ACCOUNT = 1
+    unknown_box = codes.make_box_code(99_999_999_999)
+    stranger_client.post(reverse("devices:add_by_box_code"), {"box_code": unknown_box})
+    registered = UnitFactory()
+    RegistrationFactory(unit=registered, account=owner)
+    response = stranger_client.post(
+        reverse("devices:request_transfer"), {"code": registered.production_code}, follow=True
+    )
+    assert "Too many codes could not be registered" in response.text
+    assert not TransferRequest.objects.exists()
