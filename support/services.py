@@ -153,6 +153,10 @@ def change_staff_access(
         client_address=client_address,
     )
     context = {"account": account, "actor": actor, "summary": summary}
+    if not (is_active and is_staff):
+        # What they asked for still waits: the supervisors decide whether it stands.
+        pending = pending_requests_of(account)
+        context["pending"] = [*pending["ownership_changes"], *pending["email_changes"]]
     send_email("staff_access_changed", to=account, context=context)
     for person in roles.supervisors_and_superusers(excluding=[account, actor]):
         send_email("staff_access_announced", to=person, context=context)

@@ -418,7 +418,9 @@ def test_granting_a_role_is_audited_and_announced(supervisor_user, owner):
     assert sorted(m.to[0] for m in mail.outbox) == ["boss@example.com", "newcomer@example.com"]
 
 
-def test_deactivating_a_staff_member_ends_their_sessions(agent_client, support_agent, owned_unit):
+def test_deactivating_a_staff_member_ends_their_sessions(
+    agent_client, support_agent, owned_unit, supervisor
+):
     request_release(agent_client, owned_unit)
     root = verified_client(staff_member("root@example.com", superuser=True))
     url = reverse("admin:accounts_user_change", args=[support_agent.pk])
@@ -428,9 +430,11 @@ def test_deactivating_a_staff_member_ends_their_sessions(agent_client, support_a
     assert not support_agent.is_active
     response = agent_client.get(reverse("admin:devices_unit_changelist"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
-    # Their pending request is shown to whoever opens the account.
+    # Their pending request is shown to whoever opens the account, and told to supervisors.
     page = root.get(url)
     change = OwnershipChange.objects.get()
+    [announcement] = [m for m in mail.outbox if m.to == ["supervisor@example.com"]]
+    assert str(change) in announcement.body
     assert reverse("admin:devices_ownershipchange_change", args=[change.pk]) in page.text
 
 
