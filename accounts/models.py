@@ -164,10 +164,10 @@ class VerificationMethod(models.TextChoices):
     OTHER = "other", _("other (see the note)")
 
 
-class AccountEmailChange(models.Model):
-    """A support request to change a customer's e-mail address. Like a support release, it
-    waits out an objection window (the old address is e-mailed a link to object) before it
-    takes effect; the new address must then be verified by its mailbox's owner."""
+class SupportRequest(models.Model):
+    """A support request that takes something from a person (a unit, an e-mail address): it
+    records how the person asking was verified and why, and waits out the owner's objection
+    window before it takes effect (or a supervisor other than the requester applies it)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting for the objection window")
@@ -175,17 +175,17 @@ class AccountEmailChange(models.Model):
         OBJECTED = "objected", _("cancelled by the owner's objection")
         CANCELLED = "cancelled", _("cancelled")
 
-    account = models.ForeignKey(
-        User, verbose_name=_("account"), on_delete=models.PROTECT, related_name="email_changes"
-    )
-    from_email = models.EmailField(_("old address"))
-    to_email = models.EmailField(_("new address"))
+    Verification = VerificationMethod
+
     verification_method = models.CharField(
         _("verification method"), max_length=20, choices=VerificationMethod.choices
     )
     note = models.TextField(_("note"))
     requested_by = models.ForeignKey(
-        User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     requested_at = models.DateTimeField(_("requested"), default=timezone.now)
     effective_at = models.DateTimeField(_("takes effect"))
@@ -193,7 +193,7 @@ class AccountEmailChange(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     decided_by = models.ForeignKey(
-        User,
+        settings.AUTH_USER_MODEL,
         verbose_name=_("applied or cancelled by"),
         on_delete=models.PROTECT,
         null=True,
@@ -204,9 +204,36 @@ class AccountEmailChange(models.Model):
     decision_note = models.TextField(_("decision note"), blank=True)
 
     class Meta:
+        abstract = True
+        ordering = ["-requested_at"]
+
+    @property
+    def is_pending(self):
+        return self.status == self.Status.PENDING
+
+    def close(self, status, actor=None, note=""):
+        """Applied, objected to or cancelled: who decided, when and why."""
+        self.status = status
+        self.decided_by = actor
+        self.decided_at = timezone.now()
+        self.decision_note = note.strip()
+        self.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+
+
+class AccountEmailChange(SupportRequest):
+    """A support request to change a customer's e-mail address (the customer cannot reach the
+    old mailbox). The old address is e-mailed a link to object; once applied, the new address
+    must be verified by its mailbox's owner."""
+
+    account = models.ForeignKey(
+        User, verbose_name=_("account"), on_delete=models.PROTECT, related_name="email_changes"
+    )
+    from_email = models.EmailField(_("old address"))
+    to_email = models.EmailField(_("new address"))
+
+    class Meta(SupportRequest.Meta):
         verbose_name = _("support e-mail change")
         verbose_name_plural = _("support e-mail changes")
-        ordering = ["-requested_at"]
         permissions = [("request_email_change", _("Can request a change of an account's e-mail"))]
         constraints = [
             models.UniqueConstraint(

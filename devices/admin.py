@@ -457,38 +457,45 @@ def change_actions(user, change):
     }
 
 
-@admin.register(OwnershipChange)
-class OwnershipChangeAdmin(ReadOnlyAdmin):
-    list_display = [
-        "unit",
-        "kind",
-        "status",
-        "from_account",
-        "to_account",
-        "requested_by",
-        "effective_at",
-    ]
-    list_filter = ["status", "kind", "verification_method"]
-    list_select_related = ["unit", "from_account", "to_account", "requested_by"]
-    change_form_template = "admin/devices/ownershipchange/change_form.html"
+class PendingRequestAdmin(ReadOnlyAdmin):
+    """A support request that waits out an objection window: its page offers "apply at once"
+    and "cancel" to whoever may (the services decide for real), each a confirmation step with
+    a note. Subclasses name the services, what the form page shows, and where it returns."""
+
+    change_form_template = "admin/support/pending_request/change_form.html"
+    apply_permission = None
+    apply_service = cancel_service = None
+    related = ()
+
+    def page_context(self, change):
+        return {}
+
+    def after_decision(self, change):
+        raise NotImplementedError
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
-        if obj is not None and obj.status == OwnershipChange.Status.PENDING:
+        if obj is not None and obj.is_pending:
             context.update(change_actions(request.user, obj))
+            context["apply_url"] = reverse(f"admin:{self.url_prefix}_apply", args=[obj.pk])
+            context["cancel_url"] = reverse(f"admin:{self.url_prefix}_cancel", args=[obj.pk])
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("<int:pk>/apply/", view(self.apply_view), name="devices_ownershipchange_apply"),
-            path("<int:pk>/cancel/", view(self.cancel_view), name="devices_ownershipchange_cancel"),
+            path("<int:pk>/apply/", view(self.apply_view), name=f"{self.url_prefix}_apply"),
+            path("<int:pk>/cancel/", view(self.cancel_view), name=f"{self.url_prefix}_cancel"),
             *super().get_urls(),
         ]
 
-    def _pending_change_form(self, request, pk, *, form_class, perform, title, done):
-        """GET: the confirmation form; POST: the service decides who may, then the unit."""
+    @property
+    def url_prefix(self):
+        return f"{self.opts.app_label}_{self.opts.model_name}"
+
+    def _decision_form(self, request, pk, *, form_class, perform, title, done):
+        """GET: the confirmation form; POST: the service decides who may, then back."""
         change = get_object_or_404(
-            OwnershipChange.objects.select_related("unit", "requested_by", "to_account"), pk=pk
+            self.model.objects.select_related("requested_by", *self.related), pk=pk
         )
         form = form_class(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -504,41 +511,59 @@ class OwnershipChangeAdmin(ReadOnlyAdmin):
             else:
                 self.log_change(request, change, str(done))
                 messages.success(request, done)
-                return redirect("admin:devices_unit_change", change.unit_id)
-        return form_page(
-            request,
-            self,
-            unit=change.unit,
-            change=change,
-            form=form,
-            title=title,
-        )
+                return redirect(self.after_decision(change))
+        return form_page(request, self, form=form, title=title, **self.page_context(change))
 
     def apply_view(self, request, pk):
-        """A supervisor other than the requesting agent applies a pending change at once."""
-        if not request.user.has_perm("devices.apply_ownership_change"):
+        """A supervisor other than the requester applies a pending request at once."""
+        if not request.user.has_perm(self.apply_permission):
             raise PermissionDenied
-        return self._pending_change_form(
+        return self._decision_form(
             request,
             pk,
             form_class=forms.ApplyNowForm,
-            perform=services.apply_ownership_change,
+            perform=type(self).apply_service,
             title=_("Apply at once"),
             done=_("Applied."),
         )
 
     def cancel_view(self, request, pk):
-        """The requesting agent or a supervisor withdraws a pending change."""
-        if not request.user.has_perm("devices.view_ownershipchange"):
+        """The requester or a supervisor withdraws a pending request; the owner is told."""
+        if not self.has_view_permission(request):
             raise PermissionDenied
-        return self._pending_change_form(
+        return self._decision_form(
             request,
             pk,
             form_class=forms.CancelChangeForm,
-            perform=services.cancel_ownership_change,
+            perform=type(self).cancel_service,
             title=_("Cancel the pending change"),
             done=_("Cancelled; the owner is e-mailed."),
         )
+
+
+@admin.register(OwnershipChange)
+class OwnershipChangeAdmin(PendingRequestAdmin):
+    list_display = [
+        "unit",
+        "kind",
+        "status",
+        "from_account",
+        "to_account",
+        "requested_by",
+        "effective_at",
+    ]
+    list_filter = ["status", "kind", "verification_method"]
+    list_select_related = ["unit", "from_account", "to_account", "requested_by"]
+    apply_permission = "devices.apply_ownership_change"
+    apply_service = services.apply_ownership_change
+    cancel_service = services.cancel_ownership_change
+    related = ("unit", "to_account")
+
+    def page_context(self, change):
+        return {"unit": change.unit, "change": change}
+
+    def after_decision(self, change):
+        return reverse("admin:devices_unit_change", args=[change.unit_id])
 
 
 @admin.register(Case)

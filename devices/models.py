@@ -14,7 +14,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts import addresses
-from accounts.models import VerificationMethod
+from accounts.models import SupportRequest
 from devices import codes
 
 
@@ -555,21 +555,13 @@ class Case(models.Model):
         return self.ownership_change or self.email_change
 
 
-class OwnershipChange(models.Model):
+class OwnershipChange(SupportRequest):
     """A support release or reassignment: it takes a unit away from its owner, so it waits out
     an objection window (the owner is e-mailed a link to object) before it takes effect."""
 
     class Kind(models.TextChoices):
         RELEASE = "release", _("release")
         REASSIGN = "reassign", _("reassign")
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("waiting for the objection window")
-        APPLIED = "applied", _("applied")
-        OBJECTED = "objected", _("cancelled by the owner's objection")
-        CANCELLED = "cancelled", _("cancelled")
-
-    Verification = VerificationMethod
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     unit = models.ForeignKey(
@@ -589,36 +581,10 @@ class OwnershipChange(models.Model):
         blank=True,
         related_name="+",
     )
-    verification_method = models.CharField(
-        _("verification method"), max_length=20, choices=Verification.choices
-    )
-    note = models.TextField(_("note"))
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("requested by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
-    effective_at = models.DateTimeField(_("takes effect"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("applied or cancelled by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(_("applied or cancelled"), null=True, blank=True)
-    decision_note = models.TextField(_("decision note"), blank=True)
 
-    class Meta:
+    class Meta(SupportRequest.Meta):
         verbose_name = _("support release or reassignment")
         verbose_name_plural = _("support releases and reassignments")
-        ordering = ["-requested_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["unit"],

@@ -826,18 +826,10 @@ def request_ownership_change(
 def object_to_ownership_change(*, change, owner=None, client_address=None):
     """The owner objects (from the e-mail link, or signed in as ``owner``): the change is
     cancelled and a case opens for a supervisor who did not request it."""
-    change = (
-        OwnershipChange.objects.select_for_update(of=("self",))
-        .select_related("unit", "from_account", "to_account")
-        .get(pk=change.pk)
-    )
+    change = lock_pending_request(change, "unit", "from_account", "to_account")
     if owner is not None and change.from_account_id != owner.pk:
         raise RegistryError("not_yours", _("This device is not registered to you."))
-    if change.status != OwnershipChange.Status.PENDING:
-        raise RegistryError("not_pending", _("This change has already been applied or cancelled."))
-    change.status = OwnershipChange.Status.OBJECTED
-    change.decided_at = timezone.now()
-    change.save(update_fields=["status", "decided_at"])
+    change.close(OwnershipChange.Status.OBJECTED)
     Case.objects.get_or_create(
         kind=Case.Kind.OBJECTION,
         unit=change.unit,
@@ -865,28 +857,52 @@ def check_supervisor_other_than_requester(actor, requested_by_id, *, own_request
         raise RegistryError("supervisor_only", _("Only a supervisor may do this."))
 
 
-@transaction.atomic
-def apply_ownership_change(*, change, actor=None, note="", client_address=None):
-    """Apply a pending change: after its window (``actor`` None: the periodic job), or at once
-    by a supervisor other than the agent who asked, with a note."""
-    change = (
-        OwnershipChange.objects.select_for_update(of=("self",))
-        .select_related("unit", "from_account", "to_account")
-        .get(pk=change.pk)
+def lock_pending_request(request, *related):
+    """The support request, locked, while it still waits; RegistryError once decided."""
+    request = (
+        type(request)
+        .objects.select_for_update(of=("self",))
+        .select_related(*related)
+        .get(pk=request.pk)
     )
-    if change.status != OwnershipChange.Status.PENDING:
+    if not request.is_pending:
         raise RegistryError("not_pending", _("This change has already been applied or cancelled."))
+    return request
+
+
+def check_may_apply(request, actor, note):
+    """At once: a supervisor other than the requester, with a note. ``actor`` None: the
+    periodic job, once the objection window has passed."""
     if actor is not None:
         check_supervisor_other_than_requester(
             actor,
-            change.requested_by_id,
+            request.requested_by_id,
             own_request_message=_("Another supervisor must apply your own request."),
         )
         if not note.strip():
             raise RegistryError("note_required", _("Write a note: why it cannot wait."))
-        audit_note = f"{change.note} / applied at once: {note.strip()}"
-    elif change.effective_at > timezone.now():
+    elif request.effective_at > timezone.now():
         raise RegistryError("window_open", _("The objection window has not passed yet."))
+
+
+def check_may_cancel(request, actor, note):
+    """The agent who asked, or a supervisor, with a note."""
+    if actor.pk != request.requested_by_id and not roles.is_supervisor(actor):
+        raise RegistryError(
+            "not_requester", _("Only the agent who asked or a supervisor may cancel it.")
+        )
+    if not note.strip():
+        raise RegistryError("note_required", _("Write a note: why it is cancelled."))
+
+
+@transaction.atomic
+def apply_ownership_change(*, change, actor=None, note="", client_address=None):
+    """Apply a pending change: after its window (``actor`` None: the periodic job), or at once
+    by a supervisor other than the agent who asked, with a note."""
+    change = lock_pending_request(change, "unit", "from_account", "to_account")
+    check_may_apply(change, actor, note)
+    if actor is not None:
+        audit_note = f"{change.note} / applied at once: {note.strip()}"
     else:
         audit_note = f"{change.note} / applied after the objection window"
     try:
@@ -914,9 +930,7 @@ def apply_ownership_change(*, change, actor=None, note="", client_address=None):
             )
     except RegistryError as error:
         # The owner changed meanwhile (removed, handed over…): the request no longer applies.
-        _close_change(
-            change, OwnershipChange.Status.CANCELLED, None, f"not applied: {error.message}"
-        )
+        change.close(OwnershipChange.Status.CANCELLED, None, f"not applied: {error.message}")
         record_event(
             action=AuditEvent.Action.CHANGE_CANCELLED,
             actor=actor,
@@ -925,7 +939,7 @@ def apply_ownership_change(*, change, actor=None, note="", client_address=None):
             note=change.decision_note,
         )
         return change
-    _close_change(change, OwnershipChange.Status.APPLIED, actor, note)
+    change.close(OwnershipChange.Status.APPLIED, actor, note)
     context = {"change": change, "unit": change.unit}
     send_email("ownership_change_applied", to=change.from_account, context=context)
     if change.to_account is not None:
@@ -939,48 +953,34 @@ def apply_ownership_change(*, change, actor=None, note="", client_address=None):
     return change
 
 
-def _close_change(change, status, actor, note):
-    change.status = status
-    change.decided_by = actor
-    change.decided_at = timezone.now()
-    change.decision_note = note.strip()
-    change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-
-
-def apply_due_ownership_changes(now=None):
-    """Periodic job: apply the pending changes whose objection window has passed."""
+def apply_due_requests(model, apply, now=None):
+    """Periodic job: apply the pending support requests of ``model`` whose objection window
+    has passed, in batches; rows another run holds are skipped."""
     applied = 0
     while True:
         with transaction.atomic():
             due = list(
-                OwnershipChange.objects.select_for_update(skip_locked=True)
+                model.objects.select_for_update(skip_locked=True)
                 .filter(status="pending", effective_at__lte=now or timezone.now())
                 .order_by("effective_at")[:100]
             )
-            for change in due:
-                apply_ownership_change(change=change)
+            for request in due:
+                apply(change=request)
         applied += len(due)
         if len(due) < 100:
             return applied
 
 
+def apply_due_ownership_changes(now=None):
+    return apply_due_requests(OwnershipChange, apply_ownership_change, now)
+
+
 @transaction.atomic
 def cancel_ownership_change(*, change, actor, note, client_address=None):
     """The agent who asked, or a supervisor, withdraws a pending change; the owner is told."""
-    change = (
-        OwnershipChange.objects.select_for_update(of=("self",))
-        .select_related("unit", "from_account")
-        .get(pk=change.pk)
-    )
-    if change.status != OwnershipChange.Status.PENDING:
-        raise RegistryError("not_pending", _("This change has already been applied or cancelled."))
-    if actor.pk != change.requested_by_id and not roles.is_supervisor(actor):
-        raise RegistryError(
-            "not_requester", _("Only the agent who asked or a supervisor may cancel it.")
-        )
-    if not note.strip():
-        raise RegistryError("note_required", _("Write a note: why it is cancelled."))
-    _close_change(change, OwnershipChange.Status.CANCELLED, actor, note)
+    change = lock_pending_request(change, "unit", "from_account")
+    check_may_cancel(change, actor, note)
+    change.close(OwnershipChange.Status.CANCELLED, actor, note)
     record_event(
         action=AuditEvent.Action.CHANGE_CANCELLED,
         actor=actor,

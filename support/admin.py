@@ -21,7 +21,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AccountEmailChange, User
-from devices.admin import ReadOnlyAdmin, ReadOnlyInline, RegistryAdmin, typed_address
+from devices.admin import PendingRequestAdmin, ReadOnlyInline, RegistryAdmin, typed_address
 from devices.models import Registration
 from devices.services import RegistryError
 from portal.admin import form_page
@@ -264,70 +264,18 @@ class AccountAdmin(RegistryAdmin):
 
 
 @admin.register(AccountEmailChange)
-class AccountEmailChangeAdmin(ReadOnlyAdmin):
+class AccountEmailChangeAdmin(PendingRequestAdmin):
     list_display = ["account", "from_email", "to_email", "status", "requested_by", "effective_at"]
     list_filter = ["status"]
     list_select_related = ["account", "requested_by"]
-    change_form_template = "admin/support/accountemailchange/change_form.html"
+    # The same role applies any support request early (the service checks four eyes).
+    apply_permission = "devices.apply_ownership_change"
+    apply_service = services.apply_email_change
+    cancel_service = services.cancel_email_change
+    related = ("account",)
 
-    def render_change_form(self, request, context, *args, obj=None, **kwargs):
-        if obj is not None and obj.status == AccountEmailChange.Status.PENDING:
-            supervisor = services.roles.is_supervisor(request.user)
-            context["can_apply"] = supervisor and request.user.pk != obj.requested_by_id
-            context["can_cancel"] = supervisor or request.user.pk == obj.requested_by_id
-        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+    def page_context(self, change):
+        return {"account": change.account, "email_change": change}
 
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path(
-                "<int:pk>/apply/",
-                view(self.apply_view),
-                name="accounts_accountemailchange_apply",
-            ),
-            path(
-                "<int:pk>/cancel/",
-                view(self.cancel_view),
-                name="accounts_accountemailchange_cancel",
-            ),
-            *super().get_urls(),
-        ]
-
-    def _decide(self, request, pk, *, perform, title, done):
-        change = get_object_or_404(AccountEmailChange.objects.select_related("account"), pk=pk)
-        form = forms.ConfirmWithNoteForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                perform(
-                    change=change,
-                    actor=request.user,
-                    note=form.cleaned_data["note"],
-                    client_address=client_address(request),
-                )
-            except RegistryError as error:
-                form.add_error(None, error.message)
-            else:
-                self.log_change(request, change, str(done))
-                messages.success(request, done)
-                return redirect("admin:accounts_user_change", change.account_id)
-        return form_page(
-            request, self, form=form, title=title, account=change.account, email_change=change
-        )
-
-    def apply_view(self, request, pk):
-        return self._decide(
-            request,
-            pk,
-            perform=services.apply_email_change,
-            title=_("Apply at once"),
-            done=_("Applied."),
-        )
-
-    def cancel_view(self, request, pk):
-        return self._decide(
-            request,
-            pk,
-            perform=services.cancel_email_change,
-            title=_("Cancel the pending change"),
-            done=_("Cancelled; the owner is e-mailed."),
-        )
+    def after_decision(self, change):
+        return reverse("admin:accounts_user_change", args=[change.account_id])

@@ -26,8 +26,11 @@ from devices import roles
 from devices.models import AuditEvent, Case, OwnershipChange
 from devices.services import (
     RegistryError,
-    check_supervisor_other_than_requester,
+    apply_due_requests,
+    check_may_apply,
+    check_may_cancel,
     check_verification,
+    lock_pending_request,
     record_event,
 )
 
@@ -277,29 +280,10 @@ def request_email_change(
     return change
 
 
-def _lock_pending_email_change(change):
-    change = (
-        AccountEmailChange.objects.select_for_update(of=("self",))
-        .select_related("account")
-        .get(pk=change.pk)
-    )
-    if change.status != AccountEmailChange.Status.PENDING:
-        raise RegistryError("not_pending", _("This change has already been applied or cancelled."))
-    return change
-
-
-def _close_email_change(change, status, actor, note=""):
-    change.status = status
-    change.decided_by = actor
-    change.decided_at = timezone.now()
-    change.decision_note = note.strip()
-    change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-
-
 @transaction.atomic
 def object_to_email_change(*, change, client_address=None):
-    change = _lock_pending_email_change(change)
-    _close_email_change(change, AccountEmailChange.Status.OBJECTED, None)
+    change = lock_pending_request(change, "account")
+    change.close(AccountEmailChange.Status.OBJECTED, None)
     Case.objects.get_or_create(
         kind=Case.Kind.EMAIL_OBJECTION,
         account=change.account,
@@ -318,14 +302,9 @@ def object_to_email_change(*, change, client_address=None):
 
 @transaction.atomic
 def cancel_email_change(*, change, actor, note, client_address=None):
-    change = _lock_pending_email_change(change)
-    if actor.pk != change.requested_by_id and not roles.is_supervisor(actor):
-        raise RegistryError(
-            "not_requester", _("Only the agent who asked or a supervisor may cancel it.")
-        )
-    if not note.strip():
-        raise RegistryError("note_required", _("Write a note: why it is cancelled."))
-    _close_email_change(change, AccountEmailChange.Status.CANCELLED, actor, note)
+    change = lock_pending_request(change, "account")
+    check_may_cancel(change, actor, note)
+    change.close(AccountEmailChange.Status.CANCELLED, actor, note)
     record_event(
         action=AuditEvent.Action.EMAIL_CHANGE_CANCELLED,
         actor=actor,
@@ -342,30 +321,19 @@ def apply_email_change(*, change, actor=None, note="", client_address=None):
     """After the window (``actor`` None: the periodic job), or at once by a supervisor other
     than the requester. The new address must then be verified by its mailbox's owner, who
     chooses the password: every session of the account ends."""
-    change = _lock_pending_email_change(change)
-    if actor is not None:
-        check_supervisor_other_than_requester(
-            actor,
-            change.requested_by_id,
-            own_request_message=_("Another supervisor must apply your own request."),
-        )
-        if not note.strip():
-            raise RegistryError("note_required", _("Write a note: why it cannot wait."))
-    elif change.effective_at > timezone.now():
-        raise RegistryError("window_open", _("The objection window has not passed yet."))
+    change = lock_pending_request(change, "account")
+    check_may_apply(change, actor, note)
     account = _lock_account(change.account)
     taken = User.objects.find_by_email(change.to_email)
     if account.email != change.from_email or (taken is not None and taken.pk != account.pk):
-        _close_email_change(
-            change, AccountEmailChange.Status.CANCELLED, None, "the address changed meanwhile"
-        )
+        change.close(AccountEmailChange.Status.CANCELLED, None, "the address changed meanwhile")
         return change
     old_account_view = User(email=account.email, language=account.language)
     account.email = change.to_email
     account.email_verified_at = None
     account.end_all_sessions()
     account.save(update_fields=["email", "email_verified_at", "session_epoch"])
-    _close_email_change(change, AccountEmailChange.Status.APPLIED, actor, note)
+    change.close(AccountEmailChange.Status.APPLIED, actor, note)
     record_event(
         action=AuditEvent.Action.EMAIL_CHANGED,
         actor=actor,
@@ -379,17 +347,4 @@ def apply_email_change(*, change, actor=None, note="", client_address=None):
 
 
 def apply_due_email_changes(now=None):
-    """Periodic job: apply the e-mail changes whose objection window has passed."""
-    applied = 0
-    while True:
-        with transaction.atomic():
-            due = list(
-                AccountEmailChange.objects.select_for_update(skip_locked=True)
-                .filter(status="pending", effective_at__lte=now or timezone.now())
-                .order_by("effective_at")[:100]
-            )
-            for change in due:
-                apply_email_change(change=change)
-        applied += len(due)
-        if len(due) < 100:
-            return applied
+    return apply_due_requests(AccountEmailChange, apply_email_change, now)
