@@ -39,6 +39,18 @@ def set_password_url(user):
     )
 
 
+def send_password_link(user):
+    """The account's own address gets a link to choose a new password (never anyone else:
+    support may send it, never set a password itself)."""
+    send_email(
+        "password_reset",
+        to=user,
+        action_url=set_password_url(user),
+        action_label=_("Choose a new password"),
+        secret=True,
+    )
+
+
 def send_verification_email(user):
     url = absolute_url(
         reverse(
@@ -76,13 +88,7 @@ def send_password_reset(email):
     """E-mail a set-password link if ``email`` has an active account (invited ones too)."""
     user = User.objects.find_by_email(email)
     if user is not None and user.is_active:
-        send_email(
-            "password_reset",
-            to=user,
-            action_url=set_password_url(user),
-            action_label=_("Choose a new password"),
-            secret=True,
-        )
+        send_password_link(user)
 
 
 @transaction.atomic
@@ -191,13 +197,7 @@ def secure_account(*, user, client_address=None):
     _record(
         "sessions_ended", account=user, note="'this was not me' link", client_address=client_address
     )
-    send_email(
-        "password_reset",
-        to=user,
-        action_url=set_password_url(user),
-        action_label=_("Choose a new password"),
-        secret=True,
-    )
+    send_password_link(user)
     return user
 
 
@@ -281,13 +281,7 @@ def undo_email_change(*, user, old_email, new_email, client_address=None):
         note=f"{new_email} → {old_email}",
         client_address=client_address,
     )
-    send_email(
-        "password_reset",
-        to=user,
-        action_url=set_password_url(user),
-        action_label=_("Choose a new password"),
-        secret=True,
-    )
+    send_password_link(user)
     return user
 
 

@@ -21,7 +21,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.emails import send_email
 from accounts.models import AccountEmailChange, User
-from accounts.services import absolute_url, send_verification_email, set_password_url
+from accounts.services import (
+    absolute_url,
+    send_password_link,
+    send_verification_email,
+    set_password_url,
+)
 from devices import roles
 from devices.models import AuditEvent, Case, OwnershipChange
 from devices.services import (
@@ -69,13 +74,7 @@ def send_password_reset_link(*, account, agent, client_address=None):
     """The only thing support does about a password: the account's own address gets a link."""
     if not account.is_active:
         raise RegistryError("inactive", _("This account is deactivated."))
-    send_email(
-        "password_reset",
-        to=account,
-        action_url=set_password_url(account),
-        action_label=_("Choose a new password"),
-        secret=True,
-    )
+    send_password_link(account)
     record_event(
         action=AuditEvent.Action.PASSWORD_RESET_SENT,
         actor=agent,

@@ -24,4 +24,4 @@ def object_to_email_change(request, token):
                 request, _("Thank you: the change is stopped and a supervisor will look into it.")
             )
         return redirect("home")
-    return render(request, "support/email_objection.html", {"change": change})
+    return render(request, "devices/objection.html", {"change": change})
