@@ -17,7 +17,7 @@ from accounts import addresses
 from accounts.emails import send_email
 from accounts.models import User
 from accounts.ratelimit import Limit
-from accounts.signals import account_event
+from accounts.signals import account_event, account_secured
 from accounts.tokens import email_verification_token, make_email_change_token
 
 
@@ -192,13 +192,22 @@ def secure_account(*, user, client_address=None):
     """Every session of the account ends, and its own address gets a link to choose a new
     password: what the "this wasn't me" link in every security e-mail does."""
     user = User.objects.select_for_update().get(pk=user.pk)
-    user.end_all_sessions()
-    user.save(update_fields=["session_epoch"])
+    _lock_out_until_new_password(user)
     _record(
         "sessions_ended", account=user, note="'this was not me' link", client_address=client_address
     )
     send_password_link(user)
     return user
+
+
+def _lock_out_until_new_password(user, *fields):
+    """Whoever took the account is out: every session ends, the password stops working (only
+    the e-mailed link sets a new one) and pending handover codes are cancelled (the registry
+    listens to ``account_secured``)."""
+    user.end_all_sessions()
+    user.set_unusable_password()
+    user.save(update_fields=["session_epoch", "password", *fields])
+    account_secured.send(sender=User, account=user)
 
 
 def password_changed(*, user, client_address=None):
@@ -264,8 +273,8 @@ def confirm_own_email_change(*, user, old_email, new_email, client_address=None)
 
 @transaction.atomic
 def undo_email_change(*, user, old_email, new_email, client_address=None):
-    """The old address's owner undoes a change: the address is theirs again, every session
-    ends, and a link to choose a new password goes to it."""
+    """The old address's owner undoes a change: the address is theirs again, whoever changed
+    it is locked out, and a link to choose a new password goes to it."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.email != new_email:
         raise AccountError(_("The address has changed again since; contact customer support."))
@@ -273,8 +282,7 @@ def undo_email_change(*, user, old_email, new_email, client_address=None):
         raise AccountError(_("The old address is used by another account; contact support."))
     user.email = old_email
     user.email_verified_at = timezone.now()  # the link proved the old mailbox
-    user.end_all_sessions()
-    user.save(update_fields=["email", "email_verified_at", "session_epoch"])
+    _lock_out_until_new_password(user, "email", "email_verified_at")
     _record(
         "email_change_undone",
         account=user,

@@ -9,3 +9,7 @@ password_set_by_link = Signal()
 # ``client_address``: the registry, which owns the audit trail, records it in the same
 # transaction (accounts is the bottom layer and imports no other app).
 account_event = Signal()
+
+# Sent with ``account`` when the account is secured after "this wasn't me": whatever the
+# account's owner had started that someone else could still use (handover codes) is cancelled.
+account_secured = Signal()

@@ -156,7 +156,7 @@ def not_me(request, token):
     if user is None:
         return render(request, "accounts/link_invalid.html", status=400)
     if request.method == "POST":
-        services.secure_account(user=user, client_address=client_address(request))
+        user = services.secure_account(user=user, client_address=client_address(request))
         logout(request)
         return render(request, "accounts/not_me_done.html", {"account": user})
     return render(request, "accounts/not_me.html", {"account": user})
@@ -224,7 +224,7 @@ def undo_email_change(request, token):
     user, old_email, new_email = found
     if request.method == "POST":
         try:
-            services.undo_email_change(
+            user = services.undo_email_change(
                 user=user,
                 old_email=old_email,
                 new_email=new_email,

@@ -659,6 +659,15 @@ def cancel_handover_code(*, handover, owner, client_address=None):
     return handover
 
 
+def cancel_open_handover_codes(sender=None, *, account, **kwargs):
+    """The account was secured after "this wasn't me": a code made by whoever had it must not
+    work (``accounts.signals.account_secured``)."""
+    for handover in HandoverCode.objects.filter(
+        owner=account, used_at__isnull=True, cancelled_at__isnull=True
+    ):
+        cancel_handover_code(handover=handover, owner=account)
+
+
 INVALID_HANDOVER = _("This handover code is not valid. It may have expired or been used.")
 
 

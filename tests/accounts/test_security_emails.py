@@ -31,7 +31,17 @@ def owned_unit(owner):
     return unit
 
 
-def test_this_was_not_me_signs_out_everywhere_and_starts_a_reset(owner, owner_client, owned_unit):
+def test_this_was_not_me_signs_out_everywhere_and_starts_a_reset(
+    owner, owner_client, owned_unit, stranger_client, stranger
+):
+    kit = KitFactory()
+    for unit in kit.units.all():
+        RegistrationFactory(unit=unit, account=owner)
+    page = owner_client.post(
+        reverse("devices:create_handover"), {"units": [u.pk for u in kit.units.all()]}, follow=True
+    )
+    code = re.search(r'id="handover-code">([A-Z0-9-]+)<', page.text).group(1)
+    mail.outbox.clear()
     other_device = CommitAwareClient()
     other_device.force_login(owner)
     owner_client.post(reverse("devices:remove_unit", args=[owned_unit.pk]))
@@ -40,11 +50,11 @@ def test_this_was_not_me_signs_out_everywhere_and_starts_a_reset(owner, owner_cl
     not_me = link(notice, "/account/not-me/")
     mail.outbox.clear()
 
-    stranger = CommitAwareClient()
-    page = stranger.get(not_me)
+    visitor = CommitAwareClient()
+    page = visitor.get(not_me)
     assert "Sign out everywhere and reset my password" in page.text
     assert not AuditEvent.objects.filter(action="sessions_ended").exists()  # GET changes nothing
-    done = stranger.post(not_me)
+    done = visitor.post(not_me)
     assert "Every session of the account is signed out" in done.text
     for client in (owner_client, other_device):
         response = client.get(reverse("devices:my_devices"))
@@ -53,7 +63,13 @@ def test_this_was_not_me_signs_out_everywhere_and_starts_a_reset(owner, owner_cl
     assert "/account/password/reset/" in mail.outbox[0].body
     event = AuditEvent.objects.get(action="sessions_ended")
     assert (event.actor, event.from_account) == (owner, owner)
-    assert stranger.post(not_me).status_code == 400  # spent
+    assert visitor.post(not_me).status_code == 400  # spent
+    # Whoever had the password is out: it no longer works, and their handover code is void.
+    owner.refresh_from_db()
+    assert not owner.has_usable_password()
+    stranger_client.post(reverse("devices:redeem_handover"), {"code": code})
+    assert Registration.objects.filter(account=stranger).count() == 0
+    assert {r.account for r in Registration.objects.filter(unit__kit=kit)} == {owner}
 
 
 @pytest.mark.parametrize(
@@ -128,9 +144,10 @@ def test_the_customer_changes_their_address_through_the_new_mailbox(owner, owner
     # The old mailbox's owner undoes it: the address is theirs again and everyone is out.
     undo_url = link(notice, "/account/email/undo/")
     mail.outbox.clear()
-    CommitAwareClient().post(undo_url)
+    done = CommitAwareClient().post(undo_url)
+    assert "owner@example.com" in done.text
     owner.refresh_from_db()
-    assert owner.email == "owner@example.com"
+    assert owner.email == "owner@example.com" and not owner.has_usable_password()
     assert owner_client.get(reverse("devices:my_devices")).status_code == 302
     assert [m.to for m in mail.outbox] == [["owner@example.com"]]
     assert AuditEvent.objects.filter(action="email_change_undone").count() == 1
