@@ -59,7 +59,10 @@ def send_email(
         text = render_to_string(f"emails/{name}.txt", context).strip() + "\n"
         if security_notice:
             text += "\n" + render_to_string("emails/_not_me.txt", context).strip() + "\n"
-        html = render_to_string("emails/layout.html", {**context, "subject": subject, "text": text})
+        html = render_to_string(
+            "emails/layout.html",
+            {**context, "subject": subject, "text": text, "language": language},
+        )
     email = OutgoingEmail.objects.create(
         recipient=address,
         subject=subject,

@@ -99,6 +99,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     # Part of every session's signature: a new value signs the account out everywhere
     # (after "this wasn't me", a deactivation, an e-mail change) without touching the password.
+    # When the supervisor role was granted: a role younger than the objection window may not
+    # cut an owner's window short, so a superuser cannot make a puppet supervisor and use it
+    # before the other supervisors (who are told at once) can take the role away again.
+    supervisor_since = models.DateTimeField(_("supervisor since"), null=True, blank=True)
     session_epoch = models.CharField(
         max_length=32, blank=True, default="", db_default="", editable=False
     )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts import export, forms, services
 from accounts import two_factor as two_factor_setup
 from accounts.decorators import verified_email_required
+from accounts.models import AccountEmailChange
 from accounts.tokens import (
     email_change_for_token,
     email_verification_token,
@@ -248,7 +249,8 @@ def profile(request):
         form.save()
         messages.success(request, _("Your profile has been saved."))
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    pending = request.user.email_changes.filter(status=AccountEmailChange.Status.PENDING).first()
+    return render(request, "accounts/profile.html", {"form": form, "pending_email_change": pending})
 
 
 @login_required

@@ -335,7 +335,13 @@ def record_ownership_check(*, store, staff, unit, email, client_address=None):
     ).exists()
     limit = _lookup_limit()
     if not asked_before and limit.hit(str(staff.pk)) > limit.limit:
-        raise RegistryError("too_many_lookups", TOO_MANY_LOOKUPS)
+        raise RegistryError(
+            "too_many_lookups",
+            _(
+                "Too many checks of who owns a unit from this counter account. Try again in an "
+                "hour, or ask the customer to contact customer support."
+            ),
+        )
     record_event(
         action=AuditEvent.Action.OWNERSHIP_CHECKED,
         actor=staff,
@@ -540,6 +546,8 @@ def add_store_staff(*, store, email, actor=None, client_address=None):
             secret=True,
         )
     membership, created = StoreMembership.objects.get_or_create(store=store, user=user)
+    if not invited and (created or not membership.is_active):
+        send_email("store_staff_added", to=user, context={"store": store})
     if created or not membership.is_active:
         membership.is_active = True
         membership.save(update_fields=["is_active"])

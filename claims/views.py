@@ -306,8 +306,16 @@ def claim_receipt(request, pk):
 # --- History --------------------------------------------------------------------------------
 
 
+HISTORY_YEARS = (2000, 2999)
+
+
 def _history(request):
-    day = parse_date(request.GET.get("date") or "") or timezone.localdate()
+    try:
+        day = parse_date(request.GET.get("date") or "")
+    except ValueError:  # 2026-02-30: looks like a date, is none
+        day = None
+    if day is None or not HISTORY_YEARS[0] <= day.year <= HISTORY_YEARS[1]:
+        day = timezone.localdate()  # 0001-01-01 or 9999-12-31 have no history, and no neighbours
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     end = start + datetime.timedelta(days=1)
     sales = (

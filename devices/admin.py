@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -310,7 +312,10 @@ class UnitAdmin(ReadOnlyAdmin):
             )
             return _(
                 "%(change)s requested; it takes effect on %(when)s unless the owner objects."
-            ) % {"change": change.get_kind_display().capitalize(), "when": change.effective_at}
+            ) % {
+                "change": change.get_kind_display().capitalize(),
+                "when": date_format(timezone.localtime(change.effective_at), "DATETIME_FORMAT"),
+            }
 
         return self._support_form(
             request, pk, permission=permission, form_class=form_class, title=title, perform=perform
@@ -463,6 +468,7 @@ class PendingRequestAdmin(ReadOnlyAdmin):
     a note. Subclasses name the services, what the form page shows, and where it returns."""
 
     change_form_template = "admin/support/pending_request/change_form.html"
+    applied_message = _("Applied.")
     apply_permission = None
     apply_service = cancel_service = None
     related = ()
@@ -500,7 +506,7 @@ class PendingRequestAdmin(ReadOnlyAdmin):
         form = form_class(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                perform(
+                result = perform(
                     change=change,
                     actor=request.user,
                     note=form.cleaned_data["note"],
@@ -509,8 +515,15 @@ class PendingRequestAdmin(ReadOnlyAdmin):
             except RegistryError as error:
                 form.add_error(None, error.message)
             else:
+                if result.status == result.Status.CANCELLED and done == self.applied_message:
+                    # It no longer fits (the owner or the address changed meanwhile).
+                    messages.warning(
+                        request,
+                        _("Not applied: %(why)s") % {"why": result.decision_note},
+                    )
+                else:
+                    messages.success(request, done)
                 self.log_change(request, change, str(done))
-                messages.success(request, done)
                 return redirect(self.after_decision(change))
         return form_page(request, self, form=form, title=title, **self.page_context(change))
 
@@ -524,7 +537,7 @@ class PendingRequestAdmin(ReadOnlyAdmin):
             form_class=forms.ApplyNowForm,
             perform=type(self).apply_service,
             title=_("Apply at once"),
-            done=_("Applied."),
+            done=self.applied_message,
         )
 
     def cancel_view(self, request, pk):

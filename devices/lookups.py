@@ -33,6 +33,31 @@ def blocked_until(account, address):
     return limit.retry_at() if limit is not None else None
 
 
+def _registration_limits():
+    """Registrations that succeed are limited too, per day: box codes are a serial and a check
+    digit, so unsold kits could otherwise be claimed by counting; a customer registers a few."""
+    day = datetime.timedelta(days=1)
+    return (
+        Limit("registered-account", settings.REGISTRATIONS_PER_ACCOUNT_PER_DAY, day),
+        Limit("registered-address", settings.REGISTRATIONS_PER_ADDRESS_PER_DAY, day),
+    )
+
+
+def registrations_blocked_until(account, address):
+    per_account, per_address = _registration_limits()
+    checks = [(per_account, str(account.pk))] + ([(per_address, address)] if address else [])
+    limit = first_exceeded(checks)
+    return limit.retry_at() if limit is not None else None
+
+
+def record_registrations(account, address, count):
+    if count:
+        per_account, per_address = _registration_limits()
+        per_account.hit(str(account.pk), count)
+        if address:
+            per_address.hit(address, count)
+
+
 def record_failures(account, address, count):
     if count:
         for limit, key in _keys(account, address):

@@ -1,7 +1,11 @@
 """The support centre's groups and their permissions, kept in step after every migrate."""
 
+import datetime
+
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
+from django.utils import timezone
 
 SUPPORT_AGENTS = "Support agents"
 SUPERVISORS = "Supervisors"
@@ -50,6 +54,14 @@ def is_supervisor(user):
     """The role, not a permission: superusers pass every permission check, and the four-eyes
     rules must not let one person be both requester and approver through that shortcut."""
     return user.is_active and user.is_staff and user.groups.filter(name=SUPERVISORS).exists()
+
+
+def role_is_established(user, now=None):
+    """A supervisor whose role is older than the objection window (see
+    ``User.supervisor_since``)."""
+    since = user.supervisor_since
+    window = datetime.timedelta(hours=settings.OBJECTION_WINDOW_HOURS)
+    return since is not None and since <= (now or timezone.now()) - window
 
 
 def supervisors_and_superusers(*, excluding=()):

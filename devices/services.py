@@ -888,6 +888,14 @@ def check_may_apply(request, actor, note):
             request.requested_by_id,
             own_request_message=_("Another supervisor must apply your own request."),
         )
+        if not roles.role_is_established(actor):
+            raise RegistryError(
+                "new_supervisor",
+                _(
+                    "Your supervisor role is younger than the objection window: until then, "
+                    "another supervisor must apply changes early."
+                ),
+            )
         if not note.strip():
             raise RegistryError("note_required", _("Write a note: why it cannot wait."))
     elif request.effective_at > timezone.now():

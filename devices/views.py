@@ -95,6 +95,17 @@ def _register_codes(request, box_code=None, unit_codes=()):
     address = client_address(request)
     if _look_ups_blocked(request, address):
         return None
+    retry_at = lookups.registrations_blocked_until(request.user, address)
+    if retry_at is not None:
+        messages.error(
+            request,
+            _(
+                "You have registered many devices today. To register more, try again after "
+                "%(time)s, or contact customer support."
+            )
+            % {"time": date_format(timezone.localtime(retry_at), "DATETIME_FORMAT")},
+        )
+        return None
     outcomes = services.register_codes(
         account=request.user,
         actor=request.user,
@@ -104,6 +115,7 @@ def _register_codes(request, box_code=None, unit_codes=()):
         client_address=address,
     )
     lookups.record_failures(request.user, address, sum(o.failed_lookup for o in outcomes))
+    lookups.record_registrations(request.user, address, sum(o.ok for o in outcomes))
     return outcomes
 
 

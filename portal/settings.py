@@ -68,6 +68,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HTTPS
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -298,6 +299,9 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 LOOKUP_FAILURES_PER_ACCOUNT = env_int("LOOKUP_FAILURES_PER_ACCOUNT", 10)
 LOOKUP_FAILURES_PER_ADDRESS = env_int("LOOKUP_FAILURES_PER_ADDRESS", 30)
 LOOKUP_WINDOW_MINUTES = env_int("LOOKUP_WINDOW_MINUTES", 15)
+# Units a customer may register by code per day (per account, per client address).
+REGISTRATIONS_PER_ACCOUNT_PER_DAY = env_int("REGISTRATIONS_PER_ACCOUNT_PER_DAY", 10)
+REGISTRATIONS_PER_ADDRESS_PER_DAY = env_int("REGISTRATIONS_PER_ADDRESS_PER_DAY", 30)
 # Sign-up, password-reset and verification e-mails allowed per window, per recipient and per
 # client address (nobody can flood a mailbox or send thousands from one address).
 ACCOUNT_EMAILS_PER_RECIPIENT = env_int("ACCOUNT_EMAILS_PER_RECIPIENT", 3)

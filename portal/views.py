@@ -4,6 +4,11 @@ from django.shortcuts import render
 from devices.models import Kit
 
 
+def csrf_failure(request, reason=""):
+    """A refused form in our own words (Django's page speaks of DEBUG and developers)."""
+    return render(request, "csrf_failure.html", status=403)
+
+
 def bare_ceiling(request):
     """`make bench` only: the least a page can do here (one indexed query, one small template,
     the same middleware), to compare real pages against."""

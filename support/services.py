@@ -140,7 +140,12 @@ def change_staff_access(
     changed = [name for name in before if before[name] != after[name]]
     if not changed:
         return []
-    fields = ["is_active", "is_staff", "is_superuser"]
+    fields = ["is_active", "is_staff", "is_superuser", "supervisor_since"]
+    supervisor = any(group.name == roles.SUPERVISORS for group in groups)
+    if not supervisor:
+        account.supervisor_since = None
+    elif account.supervisor_since is None:
+        account.supervisor_since = timezone.now()
     if not is_active or not is_staff:
         account.end_all_sessions()  # a former agent must not keep an open support session
         fields.append("session_epoch")

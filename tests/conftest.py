@@ -1,7 +1,10 @@
 """The cast of the tests: named actors and their devices."""
 
+import datetime
+
 import pytest
 from django.test import Client, TestCase
+from django.utils import timezone
 
 from tests.factories import KitFactory, UnitFactory, UserFactory
 
@@ -61,6 +64,9 @@ def _admin_user(email, group):
 
     user = UserFactory(email=email, is_staff=True)
     user.groups.add(Group.objects.get(name=group))
+    if group == "Supervisors":  # long enough to apply changes early
+        user.supervisor_since = timezone.now() - datetime.timedelta(days=30)
+        user.save(update_fields=["supervisor_since"])
     return user
 
 

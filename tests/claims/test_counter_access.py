@@ -88,3 +88,10 @@ def test_post_only_steps_refuse_get(staff_client, counter_url):
 def test_the_menu_shows_the_counter_to_staff_only(staff_client, owner):
     assert reverse("counter:home") in staff_client.get(reverse("home")).text
     assert reverse("counter:home") not in signed_in(owner).get(reverse("home")).text
+
+
+@pytest.mark.parametrize("date", ["9999-12-31", "0000-01-01", "0001-01-01", "2026-02-30", "x"])
+def test_history_of_an_impossible_day_shows_today(staff_client, counter_url, date):
+    for page in ("history", "history_csv"):
+        response = staff_client.get(counter_url(page), {"date": date})
+        assert response.status_code == 200, (page, date)

@@ -282,7 +282,7 @@ def test_does_this_email_own_this_unit_is_limited_and_audited(
         swap_data(charger, spare_charger, email="customer@example.com"),
     )
     assert response.status_code == 429
-    assert "Too many customer look-ups" in response.text
+    assert "Too many checks of who owns a unit" in response.text
     # The answer is withheld: back to the start, no details step for this e-mail.
     assert "Scan the faulty unit" in response.text
     assert "registered to another account" not in response.text

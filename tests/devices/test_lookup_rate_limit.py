@@ -91,3 +91,28 @@ def test_with_one_trusted_proxy_the_forwarded_address_counts(settings):
         follow=True,
     )
     assert "Registered to your account" in response.text
+
+
+def test_claiming_unsold_kits_by_counting_box_codes_is_limited(settings):
+    """Box codes are a serial and a check digit: a squatter could register every unsold kit
+    in a range. A customer registers a few devices a day; past the limit, nothing more."""
+    settings.REGISTRATIONS_PER_ACCOUNT_PER_DAY = 4
+    squatter = client_for(UserFactory())
+    kits = KitFactory.create_batch(3)
+    for kit in kits[:2]:
+        assert "Registered to your account" in try_box(squatter, kit.box_code).text
+    response = try_box(squatter, kits[2].box_code)
+    assert "You have registered many devices today" in response.text
+    assert not Registration.objects.filter(unit__kit=kits[2]).exists()
+    # Someone else, from another address, still registers the kit they bought.
+    buyer = client_for(UserFactory(), address="203.0.113.9")
+    assert "Registered to your account" in try_box(buyer, kits[2].box_code).text
+
+
+def test_the_registration_limit_holds_per_address_across_accounts(settings):
+    settings.REGISTRATIONS_PER_ADDRESS_PER_DAY = 2
+    kits = KitFactory.create_batch(2)
+    try_box(client_for(UserFactory()), kits[0].box_code)
+    response = try_box(client_for(UserFactory()), kits[1].box_code)
+    assert "You have registered many devices today" in response.text
+    assert not Registration.objects.filter(unit__kit=kits[1]).exists()

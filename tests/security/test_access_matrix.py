@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from devices.roles import SUPPORT_AGENTS
 from devices.services import request_ownership_change, request_transfer
+from support.services import request_email_change
 from tests.conftest import CommitAwareClient, verified_client
 from tests.factories import (
     ClaimFactory,
@@ -68,6 +69,11 @@ MATRIX = {
     "devices:report_requested_unit_stolen": ("GET", ["customer_a"], lambda w: [w["transfer"].pk]),
     "devices:handover_detail": ("GET", ["customer_a"], lambda w: [w["handover"].pk]),
     "devices:object_as_owner": ("GET", ["customer_a"], lambda w: [w["support_change"].pk]),
+    "support:object_to_email_change_as_owner": (
+        "GET",
+        ["customer_a"],
+        lambda w: [w["email_change"].pk],
+    ),
     "devices:cancel_handover": ("POST", ["customer_a"], lambda w: [w["handover"].pk]),
     "counter:home": ("GET", ["staff_a", "staff_b"], None),
 }
@@ -156,6 +162,13 @@ def world(db):
         "claim": ClaimFactory(store=store),
         "invitation": invitation,
         "support_change": support_change,
+        "email_change": request_email_change(
+            account=customer_a,
+            agent=agent,
+            new_email="a.new@example.com",
+            verification_method="other",
+            note="matrix",
+        ),
     }
 
 

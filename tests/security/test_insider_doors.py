@@ -38,6 +38,9 @@ def staff_member(email, *groups, superuser=False):
     user = UserFactory(email=email, is_staff=True, is_superuser=superuser)
     for name in groups:
         user.groups.add(Group.objects.get(name=name))
+    if SUPERVISORS in groups:  # appointed long ago
+        user.supervisor_since = timezone.now() - datetime.timedelta(days=30)
+        user.save(update_fields=["supervisor_since"])
     return user
 
 
@@ -550,3 +553,74 @@ def test_nobody_else_can_object_for_the_owner(agent_client, stranger_client, own
 def test_a_look_alike_spelling_finds_the_account_it_imitates(agent_client, owner):
     response = agent_client.get(reverse("admin:accounts_user_changelist") + "?q=owner@ｅxample.com")
     assert list(response.context["cl"].result_list) == [owner]
+
+
+def test_pending_requests_have_working_pages(agent_client, owner, owned_unit):
+    request_release(agent_client, owned_unit)
+    agent_client.post(
+        reverse("admin:accounts_user_change_email", args=[owner.pk]),
+        {"new_email": "x@example.com", "verification_method": "other", "note": "phone call"},
+    )
+    for change in (OwnershipChange.objects.get(), AccountEmailChange.objects.get()):
+        meta = change._meta
+        page = agent_client.get(
+            reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[change.pk])
+        )
+        assert page.status_code == 200
+        assert reverse(f"admin:{meta.app_label}_{meta.model_name}_cancel", args=[change.pk]) in (
+            page.text
+        )
+
+
+def test_the_owner_sees_a_pending_address_change_and_objects(agent_client, owner_client, owner):
+    agent_client.post(
+        reverse("admin:accounts_user_change_email", args=[owner.pk]),
+        {"new_email": "thief@example.com", "verification_method": "other", "note": "phone"},
+    )
+    change = AccountEmailChange.objects.get()
+    profile = owner_client.get(reverse("accounts:profile"))
+    assert "thief@example.com" in profile.text
+    url = reverse("support:object_to_email_change_as_owner", args=[change.pk])
+    assert url in profile.text
+    owner_client.post(url)
+    change.refresh_from_db()
+    assert change.status == "objected"
+    assert Case.objects.get().email_change == change
+
+
+def test_applying_a_request_that_no_longer_fits_says_so(
+    agent_client, supervisor_client, owner, owner_client, owned_unit
+):
+    request_release(agent_client, owned_unit)
+    owner_client.post(reverse("devices:remove_unit", args=[owned_unit.pk]))
+    change = OwnershipChange.objects.get()
+    response = supervisor_client.post(
+        reverse("admin:devices_ownershipchange_apply", args=[change.pk]),
+        {"note": "urgent"},
+        follow=True,
+    )
+    assert "Not applied:" in response.text and "Applied." not in response.text
+    assert OwnershipChange.objects.get().status == "cancelled"
+
+
+def test_a_freshly_made_supervisor_cannot_cut_an_owners_window_short(
+    agent_client, owner, owned_unit, supervisor
+):
+    """A superuser who makes an account they control a supervisor cannot use it at once: the
+    other supervisors are told, and the role must outlive the objection window first."""
+    request_release(agent_client, owned_unit)
+    change = OwnershipChange.objects.get()
+    puppet = UserFactory(email="puppet@example.com")
+    root = verified_client(staff_member("root@example.com", superuser=True))
+    supervisors = Group.objects.get(name=SUPERVISORS)
+    root.post(
+        reverse("admin:accounts_user_change", args=[puppet.pk]),
+        account_form(is_active="on", is_staff="on", groups=[supervisors.pk]),
+    )
+    puppet.refresh_from_db()
+    assert puppet.supervisor_since is not None
+    assert any(m.to == ["supervisor@example.com"] for m in mail.outbox)
+    url = reverse("admin:devices_ownershipchange_apply", args=[change.pk])
+    response = verified_client(puppet).post(url, {"note": "urgent"})
+    assert "younger than the objection window" in response.text
+    assert owner_of(owned_unit) == owner and OwnershipChange.objects.get().is_pending

@@ -4,6 +4,7 @@ Idempotent: running it again changes nothing and creates no duplicates.
 """
 
 import base64
+import datetime
 import io
 
 from django.contrib.auth import get_user_model
@@ -63,6 +64,10 @@ class Command(BaseCommand):
             StoreMembership.objects.get_or_create(store=store, user=users["staff@example.com"])
             for email, group in GROUPS.items():
                 users[email].groups.add(Group.objects.get(name=group))
+            # The demo supervisor may apply changes early at once (a real new one waits).
+            get_user_model().objects.filter(
+                email="supervisor@example.com", supervisor_since__isnull=True
+            ).update(supervisor_since=timezone.now() - datetime.timedelta(days=30))
             for user in users.values():
                 if user.is_staff:
                     self._second_factor(user)
