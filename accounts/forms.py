@@ -131,11 +131,3 @@ class EmailChangeForm(PasswordConfirmedForm):
 
 class DeleteAccountForm(PasswordConfirmedForm):
     pass
-
-
-class OneTimeCodeForm(forms.Form):
-    code = forms.CharField(
-        label=_("Code from your authenticator app"),
-        max_length=8,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-    )

@@ -259,6 +259,65 @@ class AccountEmailChange(SupportRequest):
         return f"{self.from_email} → {self.to_email}"
 
 
+# --- Organisations people work for ----------------------------------------------------------
+
+
+class Store(models.Model):
+    """A point of sale. Its staff use the counter pages, never the admin."""
+
+    class Kind(models.TextChoices):
+        SHOP = "shop", _("shop")
+        PARTNER = "partner", _("partner")
+        POPUP = "popup", _("pop-up stand")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SHOP)
+    address = models.TextField(_("address"), blank=True)
+    contact_email = models.EmailField(
+        _("contact e-mail"),
+        blank=True,
+        help_text=_("Told whenever someone is added to or removed from this store's staff."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+        ordering = ["name"]
+        db_table = "claims_store"  # moved from the counter app; table and rows kept
+
+    def __str__(self):
+        return self.name
+
+
+class StoreMembership(models.Model):
+    """An account serving at a store; one account may serve several stores."""
+
+    store = models.ForeignKey(
+        Store, verbose_name=_("store"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="store_memberships",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("store staff membership")
+        verbose_name_plural = _("store staff memberships")
+        db_table = "claims_storemembership"  # moved from the counter app; rows kept
+        constraints = [
+            models.UniqueConstraint(fields=["store", "user"], name="claims_one_membership"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.store}"
+
+
 class RateLimitCounter(models.Model):
     """Hits of one key in one fixed time window; updated atomically with INSERT … ON CONFLICT."""
 

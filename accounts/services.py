@@ -135,44 +135,6 @@ def sign_up(*, full_name, email, password, language):
     return None
 
 
-@transaction.atomic
-def delete_account(*, user, client_address=None):
-    """Release every unit (each audited), then deactivate and anonymise the account.
-
-    History rows keep pointing at the (anonymised) account; nothing is deleted.
-    """
-    from devices.models import AuditEvent, HandoverCode, Registration, TransferRequest
-    from devices.services import record_event, release_unit
-
-    user = User.objects.select_for_update().get(pk=user.pk)
-    for registration in Registration.objects.filter(account=user, ended_at__isnull=True):
-        release_unit(
-            unit=registration.unit,
-            actor=user,
-            owner=user,
-            end_reason=Registration.EndReason.ACCOUNT_DELETED,
-            client_address=client_address,
-        )
-    TransferRequest.objects.filter(requester=user, status="pending").update(
-        status=TransferRequest.Status.CANCELLED, decided_at=timezone.now()
-    )
-    HandoverCode.objects.filter(owner=user, used_at__isnull=True, cancelled_at__isnull=True).update(
-        cancelled_at=timezone.now()
-    )
-    record_event(
-        action=AuditEvent.Action.ACCOUNT_DELETED,
-        actor=user,
-        from_account=user,
-        client_address=client_address,
-    )
-    user.email = f"deleted-{user.pk}@invalid.invalid"
-    user.full_name = ""
-    user.is_active = False
-    user.set_unusable_password()
-    user.save(update_fields=["email", "full_name", "is_active", "password"])
-    return user
-
-
 def _record(action, *, account, actor=None, note="", client_address=None):
     account_event.send(
         sender=User,

@@ -34,7 +34,4 @@ urlpatterns = [
     path("email/undo/<str:token>/", views.undo_email_change, name="undo_email_change"),
     path("not-me/<str:token>/", views.not_me, name="not_me"),
     path("language/", views.set_language, name="set_language"),
-    path("two-factor/", views.two_factor, name="two_factor"),
-    path("delete/", views.delete_account, name="delete_account"),
-    path("my-data.json", views.download_data, name="download_data"),
 ]

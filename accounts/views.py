@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import urlsafe_base64_decode
@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
-from accounts import export, forms, services
-from accounts import two_factor as two_factor_setup
+from accounts import forms, services
 from accounts.decorators import verified_email_required
 from accounts.models import AccountEmailChange
 from accounts.tokens import (
@@ -253,23 +252,6 @@ def profile(request):
     return render(request, "accounts/profile.html", {"form": form, "pending_email_change": pending})
 
 
-@login_required
-def delete_account(request):
-    form = forms.DeleteAccountForm(request.user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.delete_account(user=request.user, client_address=client_address(request))
-        messages.success(request, _("Your account has been deleted and your devices released."))
-        return redirect("home")
-    return render(request, "accounts/delete_account.html", {"form": form})
-
-
-@login_required
-def download_data(request):
-    response = JsonResponse(export.account_data(request.user), json_dumps_params={"indent": 2})
-    response["Content-Disposition"] = 'attachment; filename="my-device-registry-data.json"'
-    return response
-
-
 def accept_invitation(request, token):
     """A store created this account at the counter: the customer chooses a password."""
     user = user_for_invitation_token(token)
@@ -282,34 +264,6 @@ def accept_invitation(request, token):
         messages.success(request, _("Welcome! Your password is saved; here are your devices."))
         return redirect("devices:my_devices")
     return render(request, "accounts/accept_invitation.html", {"form": form, "invited": user})
-
-
-@login_required
-def two_factor(request):
-    """Support agents and supervisors set up their authenticator app here."""
-    if not request.user.is_staff:
-        raise Http404
-    if two_factor_setup.confirmed_totp(request.user) is not None:
-        return render(request, "accounts/two_factor_active.html")
-    device = two_factor_setup.pending_totp(request.user)
-    form = forms.OneTimeCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if two_factor_setup.confirm(request, device, form.cleaned_data["code"]):
-            codes = two_factor_setup.new_backup_codes(request.user)
-            return render(request, "accounts/two_factor_done.html", {"backup_codes": codes})
-        form.add_error(
-            "code",
-            _("That code is not right. Check the time on your phone and type the current code."),
-        )
-    return render(
-        request,
-        "accounts/two_factor.html",
-        {
-            "form": form,
-            "secret": two_factor_setup.secret_base32(device),
-            "qr": two_factor_setup.qr_data_uri(device),
-        },
-    )
 
 
 @require_POST

@@ -99,7 +99,7 @@ def main():
         )
 
     print("\nEXPLAIN of the registry queries behind the unit search and changelist:\n")
-    from devices.admin import UnitAdmin  # noqa: F401
+    from support.admin.registry import UnitAdmin  # noqa: F401
 
     plans = {
         "exact code search": f"SELECT * FROM devices_unit WHERE production_code = '{code}'",

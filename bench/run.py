@@ -90,8 +90,7 @@ def prepare_data(users=BENCH_USERS, registered_kits=REGISTERED_KITS, sessions=SE
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from accounts.models import User
-    from claims.models import Store, StoreMembership
+    from accounts.models import Store, StoreMembership, User
 
     password = make_password("bench-password")  # the fast hasher (BENCHMARK_MODE)
     with connection.cursor() as cursor:

@@ -19,8 +19,8 @@ from accounts.emails import send_email
 from accounts.models import User
 from accounts.ratelimit import Limit
 from accounts.tokens import make_invitation_token
-from claims.models import Claim, Invitation, StoreMembership
-from devices import roles
+from claims import selectors
+from claims.models import Claim, Invitation
 from devices.models import AuditEvent, Registration, Unit
 from devices.services import (
     RegistryError,
@@ -135,24 +135,6 @@ def register_sale(
     return customer, outcomes
 
 
-def _stale_cutoff():
-    return timezone.now() - datetime.timedelta(days=settings.INVITATION_DAYS)
-
-
-def stale_invitations(store):
-    """Invitations of ``store`` not accepted within INVITATION_DAYS: the address may be wrong."""
-    return (
-        Invitation.objects.filter(
-            store=store,
-            accepted_at__isnull=True,
-            closed_at__isnull=True,
-            created_at__lt=_stale_cutoff(),
-        )
-        .select_related("account", "invited_by")
-        .order_by("created_at")
-    )
-
-
 def _lock_open_invitation(invitation, store, *, stale=False):
     invitation = (
         Invitation.objects.select_for_update(of=("self",))
@@ -161,7 +143,7 @@ def _lock_open_invitation(invitation, store, *, stale=False):
     )
     if not invitation.is_open:
         raise RegistryError("invitation_closed", _("This invitation is already closed."))
-    if stale and invitation.created_at >= _stale_cutoff():
+    if stale and invitation.created_at >= selectors.stale_cutoff():
         raise RegistryError(
             "invitation_fresh",
             _(
@@ -171,21 +153,6 @@ def _lock_open_invitation(invitation, store, *, stale=False):
             % {"days": settings.INVITATION_DAYS},
         )
     return invitation
-
-
-def registrations_under_invitation(invitation):
-    """What this store registered to the invited account since it invited it: a store fixes
-    its own sales, never another store's sales to the same address."""
-    return (
-        Registration.objects.filter(
-            account=invitation.account,
-            store=invitation.store,
-            ended_at__isnull=True,
-            started_at__gte=invitation.created_at,
-        )
-        .select_related("unit")
-        .order_by("unit__kit_id", "-unit__kind")
-    )
 
 
 @transaction.atomic
@@ -207,7 +174,7 @@ def correct_invitation(*, invitation, store, staff, new_email, client_address=No
     )
     if new_account.pk == old_account.pk:
         raise RegistryError("same_address", _("That is the same address."))
-    registrations = list(registrations_under_invitation(invitation))
+    registrations = list(selectors.registrations_under_invitation(invitation))
     for registration in registrations:
         transfer_unit(
             unit=registration.unit,
@@ -241,7 +208,7 @@ def correct_invitation(*, invitation, store, staff, new_email, client_address=No
 def cancel_invitation(*, invitation, store, staff, client_address=None):
     """Nobody claims the invitation: release this store's units so they can be registered."""
     invitation = _lock_open_invitation(invitation, store, stale=True)
-    registrations = list(registrations_under_invitation(invitation))
+    registrations = list(selectors.registrations_under_invitation(invitation))
     for registration in registrations:
         release_unit(
             unit=registration.unit,
@@ -487,11 +454,9 @@ def replace_unit(
         source=Registration.Source.REPLACEMENT,
         store=store,
         warranty_start=faulty.warranty_start,
+        replaces=faulty,
         client_address=client_address,
         note=f"replaces {faulty.production_code}",
-    )
-    slot_kit_id = faulty.kit_id or (
-        Claim.objects.filter(replacement_unit=faulty).values_list("kit_id", flat=True).first()
     )
     claim = Claim.objects.create(
         customer=customer,
@@ -499,7 +464,7 @@ def replace_unit(
         staff=staff,
         faulty_unit=faulty,
         replacement_unit=replacement,
-        kit_id=slot_kit_id,
+        kit_id=replacement_registration.unit.stands_in_kit_id,
         reason=reason,
         note=note.strip(),
         out_of_warranty=out_of_warranty,
@@ -507,88 +472,3 @@ def replace_unit(
     replacement.warranty_start = replacement_registration.unit.warranty_start  # inherited
     send_email("claim_receipt", to=customer, context={"claim": claim})
     return claim
-
-
-def _announce_store_staff_change(membership, actor, summary):
-    """Store staff act on customers' devices: the store and the supervisors hear of every
-    person who starts or stops serving there."""
-    context = {"membership": membership, "actor": actor, "summary": summary}
-    if membership.store.contact_email:
-        send_email("store_staff_announced", to=membership.store.contact_email, context=context)
-    for person in roles.supervisors_and_superusers(excluding=[actor, membership.user]):
-        send_email("store_staff_announced", to=person, context=context)
-
-
-def _check_not_own_membership(actor, email):
-    if actor is not None and actor.email.lower() == User.objects.normalize_email(email).lower():
-        raise RegistryError(
-            "own_membership", _("Nobody adds themselves to a store: ask another supervisor.")
-        )
-
-
-@transaction.atomic
-def add_store_staff(*, store, email, actor=None, client_address=None):
-    """Make ``email`` staff of ``store``; a new person gets an account and a set-password link.
-    Returns (user, invited). ``actor`` None: the operator's command line."""
-    from accounts.services import set_password_url
-
-    _check_not_own_membership(actor, email)
-    user = User.objects.find_by_email(email)
-    invited = user is None
-    if invited:
-        user = User.objects.create_user(email, None)
-        send_email(
-            "staff_invitation",
-            to=user,
-            context={"store": store},
-            action_url=set_password_url(user),
-            action_label=_("Choose a password"),
-            secret=True,
-        )
-    membership, created = StoreMembership.objects.get_or_create(store=store, user=user)
-    if not invited and (created or not membership.is_active):
-        send_email("store_staff_added", to=user, context={"store": store})
-    if created or not membership.is_active:
-        membership.is_active = True
-        membership.save(update_fields=["is_active"])
-        summary = f"{user.email} added to the staff of {store.name}"
-        record_event(
-            action=AuditEvent.Action.STORE_STAFF_CHANGED,
-            actor=actor,
-            to_account=user,
-            note=f"store {store.pk}: {summary}",
-            client_address=client_address,
-        )
-        _announce_store_staff_change(membership, actor, summary)
-    return user, invited
-
-
-@transaction.atomic
-def set_store_membership_active(*, membership, actor, active, client_address=None):
-    """Take a person off a store's staff (or back on); their counter pages close at once."""
-    membership = (
-        StoreMembership.objects.select_for_update(of=("self",))
-        .select_related("store", "user")
-        .get(pk=membership.pk)
-    )
-    if actor.pk == membership.user_id:
-        raise RegistryError(
-            "own_membership",
-            _("Nobody changes their own store membership: ask another supervisor."),
-        )
-    if membership.is_active == active:
-        return membership
-    membership.is_active = active
-    membership.save(update_fields=["is_active"])
-    verb = "added back to" if active else "removed from"
-    summary = f"{membership.user.email} {verb} the staff of {membership.store.name}"
-    record_event(
-        action=AuditEvent.Action.STORE_STAFF_CHANGED,
-        actor=actor,
-        from_account=None if active else membership.user,
-        to_account=membership.user if active else None,
-        note=f"store {membership.store_id}: {summary}",
-        client_address=client_address,
-    )
-    _announce_store_staff_change(membership, actor, summary)
-    return membership

@@ -1,6 +1,8 @@
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
+from claims.selectors import counter_stores
+
 COUNTER_ACCESS_KEY = "counter_access"
 
 
@@ -8,7 +10,6 @@ COUNTER_ACCESS_KEY = "counter_access"
 def remember_counter_access(sender, request, user, **kwargs):
     """Whether to show "Counter" in the menu, decided once at sign-in (no query per page).
     The counter pages themselves check the membership on every request."""
-    from claims.views import counter_stores
 
     if request is not None and hasattr(request, "session"):
         request.session[COUNTER_ACCESS_KEY] = counter_stores(user).exists()

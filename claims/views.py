@@ -18,9 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from claims import forms, services
-from claims.models import Claim, Invitation, Store
-from devices.models import Registration
+from claims import forms, selectors, services
+from claims.models import Claim, Invitation
 from devices.services import RegistryError
 from portal.client_address import client_address
 from portal.csv_export import streamed_csv
@@ -37,19 +36,13 @@ SALE_ANSWERS = {
 }
 
 
-def counter_stores(user):
-    return Store.objects.filter(
-        is_active=True, memberships__user=user, memberships__is_active=True
-    ).order_by("name")
-
-
 def store_staff_required(view):
     """Resolve ``store_id`` to a store the signed-in user serves, or answer 404."""
 
     @wraps(view)
     @login_required
     def wrapper(request, store_id, *args, **kwargs):
-        store = counter_stores(request.user).filter(pk=store_id).first()
+        store = selectors.counter_stores(request.user).filter(pk=store_id).first()
         if store is None:
             raise Http404("not staff of this store")
         request.store = store
@@ -60,7 +53,7 @@ def store_staff_required(view):
 
 @login_required
 def counter_home(request):
-    stores = list(counter_stores(request.user))
+    stores = list(selectors.counter_stores(request.user))
     if not stores:
         raise Http404("not store staff")
     if len(stores) == 1:
@@ -74,7 +67,7 @@ def store_home(request):
         request,
         "claims/store_home.html",
         {
-            "stale_invitations": services.stale_invitations(request.store).count(),
+            "stale_invitations": selectors.stale_invitations(request.store).count(),
         },
     )
 
@@ -189,11 +182,7 @@ def _details_page(request, form, status=200):
             "form": form,
             "unit": unit,
             "out_of_warranty": unit is not None and services.is_out_of_warranty(unit),
-            "history": Claim.objects.filter(kit_id=unit.kit_id)
-            .select_related("faulty_unit", "replacement_unit", "store")
-            .order_by("created_at")
-            if unit is not None and unit.kit_id
-            else [],
+            "history": selectors.kit_claims(unit.kit_id) if unit is not None else [],
         },
         status=status,
     )
@@ -306,43 +295,24 @@ def claim_receipt(request, pk):
 # --- History --------------------------------------------------------------------------------
 
 
-HISTORY_YEARS = (2000, 2999)
-
-
-def _history(request):
+def _day(request):
+    """The day asked for (today when there is none, or when it cannot have a history)."""
     try:
         day = parse_date(request.GET.get("date") or "")
     except ValueError:  # 2026-02-30: looks like a date, is none
         day = None
     if day is None or not HISTORY_YEARS[0] <= day.year <= HISTORY_YEARS[1]:
         day = timezone.localdate()  # 0001-01-01 or 9999-12-31 have no history, and no neighbours
-    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-    end = start + datetime.timedelta(days=1)
-    sales = (
-        Registration.objects.filter(
-            store=request.store,
-            source=Registration.Source.STORE_SALE,
-            started_at__gte=start,
-            started_at__lt=end,
-        )
-        .select_related("unit", "account", "registered_by")
-        .order_by("started_at")
-    )
-    claims = (
-        Claim.objects.filter(
-            store=request.store,
-            created_at__gte=start,
-            created_at__lt=end,
-        )
-        .select_related("faulty_unit", "replacement_unit", "customer", "staff")
-        .order_by("created_at")
-    )
-    return day, sales, claims
+    return day
+
+
+HISTORY_YEARS = (2000, 2999)
 
 
 @store_staff_required
 def history(request):
-    day, sales, claims = _history(request)
+    day = _day(request)
+    sales, claims = selectors.store_history(request.store, day)
     return render(
         request,
         "claims/history.html",
@@ -361,7 +331,8 @@ HISTORY_COLUMNS = ["time", "type", "unit", "replacement", "customer", "staff", "
 
 @store_staff_required
 def history_csv(request):
-    day, sales, claims = _history(request)
+    day = _day(request)
+    sales, claims = selectors.store_history(request.store, day)
 
     def rows():
         for sale_ in sales.iterator():
@@ -405,7 +376,7 @@ def invitations(request):
         request,
         "claims/invitations.html",
         {
-            "invitations": services.stale_invitations(request.store),
+            "invitations": selectors.stale_invitations(request.store),
             "correction_form": forms.InvitationCorrectionForm(),
         },
     )
@@ -427,7 +398,7 @@ def invitation_correct(request, pk):
             {
                 "invitation": invitation,
                 "form": form,
-                "registrations": services.registrations_under_invitation(invitation),
+                "registrations": selectors.registrations_under_invitation(invitation),
             },
         )
     try:
@@ -468,7 +439,7 @@ def invitation_cancel(request, pk):
         "claims/invitation_cancel.html",
         {
             "invitation": invitation,
-            "registrations": services.registrations_under_invitation(invitation),
+            "registrations": selectors.registrations_under_invitation(invitation),
         },
     )
 

@@ -97,6 +97,27 @@ class Unit(models.Model):
     )
     lost_or_stolen = models.BooleanField(_("lost or stolen"), default=False)
     warranty_start = models.DateField(_("warranty start"), null=True, blank=True)
+    # A replacement from loose stock takes the place of the faulty unit it replaced: the unit
+    # page says which, and "My devices" shows it in that unit's kit. (The claim itself, with
+    # its store and reason, is the counter's record.) Never searched: no index.
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("replaces"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    stands_in_kit = models.ForeignKey(
+        Kit,
+        verbose_name=_("stands in the kit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("unit")
@@ -206,7 +227,7 @@ class Registration(models.Model):
     )
     source = models.CharField(_("how it started"), max_length=20, choices=Source.choices)
     store = models.ForeignKey(
-        "claims.Store",
+        "accounts.Store",
         verbose_name=_("store"),
         on_delete=models.PROTECT,
         null=True,

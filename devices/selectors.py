@@ -12,25 +12,13 @@ from devices.models import HandoverCode, OwnershipChange, Registration, Transfer
 def owned_units_by_kit(account):
     """The account's open registrations grouped by kit, holder first; a replacement (loose
     stock) stands in the kit of the unit it replaced."""
-    from claims.models import Claim
-
     registrations = list(
         Registration.objects.filter(account=account, ended_at__isnull=True).select_related(
             "unit__product_model", "unit__kit", "store"
         )
     )
-    loose = [r.unit_id for r in registrations if r.unit.kit_id is None]
-    slot_of = (
-        dict(
-            Claim.objects.filter(replacement_unit__in=loose, kit__isnull=False).values_list(
-                "replacement_unit_id", "kit_id"
-            )
-        )
-        if loose
-        else {}
-    )
     for registration in registrations:
-        registration.slot_kit_id = registration.unit.kit_id or slot_of.get(registration.unit_id)
+        registration.slot_kit_id = registration.unit.kit_id or registration.unit.stands_in_kit_id
     registrations.sort(
         key=lambda r: (
             r.slot_kit_id is None,
@@ -122,3 +110,27 @@ def open_handover_codes(account):
         cancelled_at__isnull=True,
         expires_at__gt=timezone.now(),
     ).prefetch_related(Prefetch("units", queryset=Unit.objects.order_by("-kind")))
+
+
+def unit_history(unit, account):
+    """The account's own registrations of ``unit``, newest first (never another owner's)."""
+    return list(
+        unit.registrations.filter(account=account).select_related("store").order_by("-started_at")
+    )
+
+
+def units_to_hand_over(account):
+    """What the account may put on a handover code: its units not reported lost."""
+    return (
+        Unit.objects.filter(
+            registrations__account=account,
+            registrations__ended_at__isnull=True,
+            lost_or_stolen=False,
+        )
+        .select_related("product_model")
+        .order_by("kit_id", "-kind")
+    )
+
+
+def unit_by_code(production_code):
+    return Unit.objects.filter(production_code=production_code).first()

@@ -5,6 +5,8 @@ from devices import views
 app_name = "devices"
 
 urlpatterns = [
+    path("account/close/", views.close_account, name="close_account"),
+    path("account/my-data.json", views.download_data, name="download_data"),
     path("", views.my_devices, name="my_devices"),
     path("add/", views.add_device, name="add_device"),
     path("add/box/", views.add_by_box_code, name="add_by_box_code"),
@@ -23,8 +25,6 @@ urlpatterns = [
         views.report_requested_unit_stolen,
         name="report_requested_unit_stolen",
     ),
-    path("objection/<str:token>/", views.object_to_change, name="object_to_change"),
-    path("support-changes/<int:pk>/object/", views.object_as_owner, name="object_as_owner"),
     path("handover/new/", views.create_handover, name="create_handover"),
     path("handover/redeem/", views.redeem_handover, name="redeem_handover"),
     path("handover/<int:pk>/", views.handover_detail, name="handover_detail"),

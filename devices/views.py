@@ -6,6 +6,7 @@ validates a form, calls a function of ``devices.services`` and redirects with a 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -14,9 +15,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import verified_email_required
-from claims.models import Claim
-from devices import forms, lookups, selectors, services
-from devices.models import HandoverCode, OwnershipChange, Registration, TransferRequest, Unit
+from accounts.forms import DeleteAccountForm
+from devices import export, forms, lookups, selectors, services
+from devices.models import HandoverCode, Registration, TransferRequest, Unit
 from devices.services import RegistryError
 from portal.client_address import client_address
 
@@ -31,7 +32,7 @@ def accessibility(request):
 
 def _owned_unit(request, pk):
     return get_object_or_404(
-        Unit.objects.select_related("product_model", "kit"),
+        Unit.objects.select_related("product_model", "kit", "replaces"),
         pk=pk,
         registrations__account=request.user,
         registrations__ended_at__isnull=True,
@@ -153,14 +154,8 @@ def add_by_unit_codes(request):
 @verified_email_required
 def unit_detail(request, pk):
     unit = _owned_unit(request, pk)
-    replaced = (
-        Claim.objects.filter(replacement_unit=unit).select_related("faulty_unit", "store").first()
-    )
-    history = (
-        unit.registrations.filter(account=request.user)
-        .select_related("store")
-        .order_by("-started_at")
-    )
+    history = selectors.unit_history(unit, request.user)
+    swap = next((r for r in history if r.source == Registration.Source.REPLACEMENT), None)
     return render(
         request,
         "devices/unit_detail.html",
@@ -168,7 +163,7 @@ def unit_detail(request, pk):
             "unit": unit,
             "registration": _current_registration(unit, request.user),
             "history": history,
-            "replaced": replaced,
+            "swap": swap,
             "support_changes": selectors.pending_support_changes(request.user, unit),
         },
     )
@@ -268,9 +263,7 @@ def request_transfer(request):
     if _look_ups_blocked(request, address):
         return redirect("devices:add_device")
     form = forms.UnitCodeForm(request.POST)
-    unit = (
-        form.is_valid() and Unit.objects.filter(production_code=form.cleaned_data["code"]).first()
-    )
+    unit = form.is_valid() and selectors.unit_by_code(form.cleaned_data["code"])
     if not unit:
         lookups.record_failures(request.user, address, int(form.is_valid()))
         messages.error(request, _("We cannot find this device."))
@@ -350,17 +343,10 @@ def report_requested_unit_stolen(request, pk):
 
 @verified_email_required
 def create_handover(request):
-    owned = (
-        Unit.objects.filter(
-            registrations__account=request.user,
-            registrations__ended_at__isnull=True,
-            lost_or_stolen=False,
-        )
-        .select_related("product_model")
-        .order_by("kit_id", "-kind")
-    )
     form = forms.HandoverCreateForm(
-        owned, request.POST or None, initial={"units": request.GET.getlist("unit")}
+        selectors.units_to_hand_over(request.user),
+        request.POST or None,
+        initial={"units": request.GET.getlist("unit")},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -438,43 +424,21 @@ def redeem_handover(request):
     return render(request, "devices/handover_redeem.html", {"form": form})
 
 
-# --- Objection to a support release or reassignment ------------------------------------------
+# --- Closing an account and its data (registry operations: they release and read units) ----
 
 
 @login_required
-def object_as_owner(request, pk):
-    """The signed-in owner objects from My devices or the unit page: "this was not me"."""
-    change = get_object_or_404(
-        OwnershipChange.objects.select_related("unit"),
-        pk=pk,
-        from_account=request.user,
-        status=OwnershipChange.Status.PENDING,
-    )
-    if request.method == "POST":
-        return _object(request, change, owner=request.user)
-    return render(request, "devices/objection.html", {"change": change, "unit": change.unit})
+def close_account(request):
+    form = DeleteAccountForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.close_account(user=request.user, client_address=client_address(request))
+        messages.success(request, _("Your account has been deleted and your devices released."))
+        return redirect("home")
+    return render(request, "devices/close_account.html", {"form": form})
 
 
-def _object(request, change, owner=None):
-    try:
-        services.object_to_ownership_change(
-            change=change, owner=owner, client_address=client_address(request)
-        )
-    except RegistryError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, _("Thank you: the change is stopped and a supervisor will look into it.")
-        )
-    return redirect("devices:my_devices" if owner is not None else "home")
-
-
-def object_to_change(request, token):
-    """The owner objects; the signed link is the proof, no sign-in needed (they may have lost
-    access to their account, which is exactly when this matters)."""
-    change = services.change_for_objection_token(token)
-    if change is None:
-        return render(request, "devices/objection_invalid.html", status=400)
-    if request.method == "POST":
-        return _object(request, change)
-    return render(request, "devices/objection.html", {"change": change, "unit": change.unit})
+@login_required
+def download_data(request):
+    response = JsonResponse(export.account_data(request.user), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="my-device-registry-data.json"'
+    return response

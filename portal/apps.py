@@ -1,12 +1,8 @@
 from django.apps import AppConfig
-from django.contrib.admin.apps import AdminConfig
-
-
-class SupportCentreConfig(AdminConfig):
-    default_site = "portal.admin.SupportCentreSite"
 
 
 class PortalConfig(AppConfig):
-    """portal/ itself, for its management commands (SupportCentreConfig is the admin app)."""
+    """The project package, as an app for its management commands (``migrate`` as the owner
+    role) and its template tags."""
 
     name = "portal"

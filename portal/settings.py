@@ -92,7 +92,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 INSTALLED_APPS = [
-    "portal.apps.SupportCentreConfig",
+    "support.apps.SupportCentreAdminConfig",
     "portal.apps.PortalConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -108,7 +108,7 @@ INSTALLED_APPS = [
     "accounts",
     "devices",
     "claims",
-    "support",
+    "support.apps.SupportConfig",
 ]
 
 MIDDLEWARE = [

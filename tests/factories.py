@@ -3,8 +3,8 @@
 import factory
 from django.utils import timezone
 
-from accounts.models import User
-from claims.models import Claim, Store, StoreMembership
+from accounts.models import Store, StoreMembership, User
+from claims.models import Claim
 from devices import codes
 from devices.models import AuditEvent, Kit, ProductModel, Registration, Unit
 

@@ -88,7 +88,7 @@ def test_a_swap_accepts_the_owner_typed_with_a_lookalike_domain(kit):
 
 
 def test_support_forms_find_the_real_account_for_a_lookalike():
-    from devices.forms import AssignForm
+    from support.forms import AssignForm
 
     real = UserFactory(email="jana@example.com")
     form = AssignForm({"to_account": FULL_WIDTH, "verification_method": "other"})

@@ -112,7 +112,7 @@ def test_customer_pages(page, world):
         ("/devices/handover/redeem/", submit_first_form),
         ("/account/profile/", None),
         ("/account/password/change/", submit_first_form),
-        ("/account/delete/", submit_first_form),
+        ("/devices/account/close/", submit_first_form),
     ]
     problems = {path: check(page, path, submit) for path, submit in pages}
     assert {path: found for path, found in problems.items() if found} == {}

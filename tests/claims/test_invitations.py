@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
-from claims.models import Invitation, StoreMembership
+from accounts.models import StoreMembership, User
+from claims.models import Invitation
 from claims.services import register_sale
 from devices.models import AuditEvent, Registration
 from tests.conftest import CommitAwareClient

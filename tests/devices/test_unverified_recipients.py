@@ -4,8 +4,8 @@ store (sale, replacement), where they wait for the mailbox's owner."""
 import pytest
 
 from devices import services
-from devices.forms import AssignForm, ReassignForm
 from devices.models import Registration
+from support.forms import AssignForm, ReassignForm
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

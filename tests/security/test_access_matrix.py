@@ -7,9 +7,10 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from devices.roles import SUPPORT_AGENTS
-from devices.services import request_ownership_change, request_transfer
-from support.services import request_email_change
+from devices.services import request_transfer
+from support.roles import SUPPORT_AGENTS
+from support.services.accounts import request_email_change
+from support.services.ownership import request_ownership_change
 from tests.conftest import CommitAwareClient, verified_client
 from tests.factories import (
     ClaimFactory,
@@ -37,7 +38,7 @@ MATRIX = {
     "accounts:password_reset_done": ("GET", EVERYONE, None),
     "accounts:password_reset_confirm": ("GET", EVERYONE, lambda w: ["MQ", "bad-token"]),
     "accounts:password_reset_complete": ("GET", EVERYONE, None),
-    "devices:object_to_change": ("GET", EVERYONE, lambda w: ["bad-token"]),
+    "support:object_to_change": ("GET", EVERYONE, lambda w: ["bad-token"]),
     "support:object_to_email_change": ("GET", EVERYONE, lambda w: ["bad-token"]),
     "accounts:not_me": ("GET", EVERYONE, lambda w: ["bad-token"]),
     "accounts:undo_email_change": ("GET", EVERYONE, lambda w: ["bad-token"]),
@@ -48,9 +49,9 @@ MATRIX = {
     "accounts:resend_verification": ("POST", SIGNED_IN, None),
     "accounts:password_change": ("GET", SIGNED_IN, None),
     "accounts:profile": ("GET", SIGNED_IN, None),
-    "accounts:delete_account": ("GET", SIGNED_IN, None),
-    "accounts:download_data": ("GET", SIGNED_IN, None),
-    "accounts:two_factor": ("GET", ["agent"], None),
+    "devices:close_account": ("GET", SIGNED_IN, None),
+    "devices:download_data": ("GET", SIGNED_IN, None),
+    "support:two_factor": ("GET", ["agent"], None),
     "devices:my_devices": ("GET", SIGNED_IN, None),
     "devices:add_device": ("GET", SIGNED_IN, None),
     "devices:add_by_box_code": ("POST", SIGNED_IN, None),
@@ -68,7 +69,7 @@ MATRIX = {
     "devices:decline_transfer": ("GET", ["customer_a"], lambda w: [w["transfer"].pk]),
     "devices:report_requested_unit_stolen": ("GET", ["customer_a"], lambda w: [w["transfer"].pk]),
     "devices:handover_detail": ("GET", ["customer_a"], lambda w: [w["handover"].pk]),
-    "devices:object_as_owner": ("GET", ["customer_a"], lambda w: [w["support_change"].pk]),
+    "support:object_as_owner": ("GET", ["customer_a"], lambda w: [w["support_change"].pk]),
     "support:object_to_email_change_as_owner": (
         "GET",
         ["customer_a"],
@@ -215,7 +216,7 @@ LINK_DOES_NOT_WORK = {
     "accounts:confirm_email_change",
     "accounts:accept_invitation",
     "accounts:verify_email",
-    "devices:object_to_change",
+    "support:object_to_change",
     "support:object_to_email_change",
 }
 SIGNED_IN_GO_TO_MY_DEVICES = {"accounts:sign_in", "accounts:sign_up"}
@@ -267,8 +268,8 @@ def test_an_agent_is_refused_what_is_not_theirs(world):
     for url in [
         reverse("admin:accounts_user_add"),
         reverse("admin:accounts_user_reset_second_factor", args=[customer.pk]),
-        reverse("admin:claims_store_add"),
-        reverse("admin:claims_store_invite_staff", args=[world["store"].pk]),
+        reverse("admin:accounts_store_add"),
+        reverse("admin:accounts_store_invite_staff", args=[world["store"].pk]),
     ]:
         assert agent.get(url).status_code == 403, url
     page = agent.get(reverse("admin:accounts_user_change", args=[customer.pk]))

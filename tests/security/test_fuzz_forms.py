@@ -48,7 +48,7 @@ FORMS = {
     "accounts:password_reset": ["email"],
     "accounts:profile": ["full_name", "language", "time_zone"],
     "accounts:password_change": ["old_password", "new_password1", "new_password2"],
-    "accounts:delete_account": ["password"],
+    "devices:close_account": ["password"],
     "devices:add_by_box_code": ["box_code"],
     "devices:add_by_unit_codes": ["holder_code", "charger_code"],
     "devices:request_transfer": ["code"],

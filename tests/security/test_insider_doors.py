@@ -17,10 +17,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AccountEmailChange, OutgoingEmail, User
-from claims.models import StoreMembership
+from accounts.models import AccountEmailChange, OutgoingEmail, StoreMembership, User
 from devices.models import AuditEvent, Case, HandoverCode, OwnershipChange, Registration
-from devices.roles import SUPERVISORS, SUPPORT_AGENTS
+from support.roles import SUPERVISORS, SUPPORT_AGENTS
 from tests.conftest import CommitAwareClient, verified_client
 from tests.factories import (
     KitFactory,
@@ -453,7 +452,7 @@ def test_nobody_adds_themselves_to_a_store(supervisor_user):
     store = StoreFactory(contact_email="shop@example.com")
     client = verified_client(supervisor_user)
     response = client.post(
-        reverse("admin:claims_store_invite_staff", args=[store.pk]),
+        reverse("admin:accounts_store_invite_staff", args=[store.pk]),
         {"email": "BOSS@example.com"},
     )
     assert "Nobody adds themselves to a store" in response.text
@@ -464,7 +463,7 @@ def test_store_staff_changes_are_audited_and_announced(supervisor_client, superv
     store = StoreFactory(contact_email="shop@example.com")
     other_supervisor = supervisor_user
     supervisor_client.post(
-        reverse("admin:claims_store_invite_staff", args=[store.pk]),
+        reverse("admin:accounts_store_invite_staff", args=[store.pk]),
         {"email": "clerk@example.com"},
     )
     membership = StoreMembership.objects.get()
@@ -473,7 +472,7 @@ def test_store_staff_changes_are_audited_and_announced(supervisor_client, superv
     assert recipients == sorted([other_supervisor.email, "clerk@example.com", "shop@example.com"])
     mail.outbox.clear()
     supervisor_client.post(
-        reverse("admin:claims_storemembership_toggle_active", args=[membership.pk])
+        reverse("admin:accounts_storemembership_toggle_active", args=[membership.pk])
     )
     membership.refresh_from_db()
     assert not membership.is_active
@@ -484,7 +483,7 @@ def test_store_staff_changes_are_audited_and_announced(supervisor_client, superv
 def test_memberships_cannot_be_edited_as_rows(supervisor_client):
     membership = StoreMembershipFactory()
     response = supervisor_client.post(
-        reverse("admin:claims_storemembership_change", args=[membership.pk]),
+        reverse("admin:accounts_storemembership_change", args=[membership.pk]),
         {"user": UserFactory().pk, "store": membership.store_id, "is_active": "on"},
     )
     assert response.status_code == 403
@@ -497,7 +496,7 @@ def test_memberships_cannot_be_edited_as_rows(supervisor_client):
 def test_personal_pages_exports_and_the_support_centre_are_never_stored(owner_client, agent_client):
     for client, url in [
         (owner_client, reverse("devices:my_devices")),
-        (owner_client, reverse("accounts:download_data")),
+        (owner_client, reverse("devices:download_data")),
         (agent_client, reverse("admin:devices_unit_changelist")),
     ]:
         response = client.get(url)
@@ -534,8 +533,8 @@ def test_the_owner_sees_a_pending_change_in_their_time_zone_and_objects(
         page = owner_client.get(url)
         assert "will be released from your account on" in page.text
         assert f"{local:%-I}:{local:%M}" in page.text or f"{local:%H}:{local:%M}" in page.text
-        assert reverse("devices:object_as_owner", args=[change.pk]) in page.text
-    owner_client.post(reverse("devices:object_as_owner", args=[change.pk]))
+        assert reverse("support:object_as_owner", args=[change.pk]) in page.text
+    owner_client.post(reverse("support:object_as_owner", args=[change.pk]))
     change.refresh_from_db()
     assert change.status == "objected"
     assert Case.objects.get().ownership_change == change
@@ -545,7 +544,7 @@ def test_the_owner_sees_a_pending_change_in_their_time_zone_and_objects(
 def test_nobody_else_can_object_for_the_owner(agent_client, stranger_client, owned_unit):
     request_release(agent_client, owned_unit)
     change = OwnershipChange.objects.get()
-    url = reverse("devices:object_as_owner", args=[change.pk])
+    url = reverse("support:object_as_owner", args=[change.pk])
     assert stranger_client.post(url).status_code == 404
     assert OwnershipChange.objects.get().status == "pending"
 

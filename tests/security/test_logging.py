@@ -74,7 +74,7 @@ def test_an_objection_token_is_masked_in_djangos_own_warnings(owner, log_output)
 
     token = signing.dumps(7, salt="devices.services.objection")
     assert len(token.split(":")[0]) < 8
-    Client(enforce_csrf_checks=True).post(reverse("devices:object_to_change", args=[token]))
+    Client(enforce_csrf_checks=True).post(reverse("support:object_to_change", args=[token]))
     output = log_output.getvalue()
     assert "Forbidden (CSRF" in output
     assert token not in output and token.split(":")[-1] not in output

@@ -27,17 +27,17 @@ def test_a_password_alone_does_not_open_the_admin(support_agent):
 
 def test_enrolment_then_the_admin_opens(support_agent):
     client = signed_in(support_agent)
-    page = client.get(reverse("accounts:two_factor"))
+    page = client.get(reverse("support:two_factor"))
     assert "Set up two-factor sign-in" in page.text
     assert 'src="data:image/svg+xml' in page.text
     device = TOTPDevice.objects.get(user=support_agent, confirmed=False)
-    wrong = client.post(reverse("accounts:two_factor"), {"code": "000000"})
+    wrong = client.post(reverse("support:two_factor"), {"code": "000000"})
     assert "That code is not right" in wrong.text
     # django-otp slows down guessing after a wrong code; let that delay pass.
     TOTPDevice.objects.filter(pk=device.pk).update(
         throttling_failure_count=0, throttling_failure_timestamp=None
     )
-    done = client.post(reverse("accounts:two_factor"), {"code": f"{totp(device.bin_key):06d}"})
+    done = client.post(reverse("support:two_factor"), {"code": f"{totp(device.bin_key):06d}"})
     assert "Keep these backup codes somewhere safe" in done.text
     assert len(re.findall(r"<li>[0-9a-f]{8}</li>", done.text)) == 10
     assert client.get(reverse("admin:index")).status_code == 200
@@ -67,7 +67,7 @@ def test_the_admin_login_takes_password_and_code(support_agent):
 
 
 def test_customers_have_no_enrolment_page(owner_client):
-    assert owner_client.get(reverse("accounts:two_factor")).status_code == 404
+    assert owner_client.get(reverse("support:two_factor")).status_code == 404
 
 
 def test_seed_demo_prints_how_to_sign_in_with_a_second_factor():
@@ -82,7 +82,7 @@ def test_seed_demo_prints_how_to_sign_in_with_a_second_factor():
 
 
 def test_a_backup_code_works_once_at_the_admin_login(support_agent):
-    from accounts.two_factor import new_backup_codes
+    from support.two_factor import new_backup_codes
 
     TOTPDevice.objects.create(user=support_agent, name="phone", confirmed=True)
     code = new_backup_codes(support_agent)[0]

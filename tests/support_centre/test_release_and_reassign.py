@@ -105,7 +105,7 @@ def test_the_owner_objects_from_the_email_and_a_case_opens(agent_client, owner, 
 
 
 def test_a_forged_objection_link_is_refused(client):
-    assert client.get(reverse("devices:object_to_change", args=["forged"])).status_code == 400
+    assert client.get(reverse("support:object_to_change", args=["forged"])).status_code == 400
 
 
 def test_reassign_moves_the_unit_to_the_new_owner_after_the_window(

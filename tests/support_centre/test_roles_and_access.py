@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from claims.models import Store
+from accounts.models import Store
 from tests.conftest import CommitAwareClient, verified_client
 from tests.factories import StoreMembershipFactory
 
@@ -34,15 +34,15 @@ def test_the_admin_is_branded_support_centre(agent_client):
 
 
 def test_an_agent_cannot_manage_stores_a_supervisor_can(agent_client, supervisor_client):
-    assert agent_client.get(reverse("admin:claims_store_add")).status_code == 403
+    assert agent_client.get(reverse("admin:accounts_store_add")).status_code == 403
     assert (
         agent_client.post(
-            reverse("admin:claims_store_add"), {"name": "X", "kind": "shop"}
+            reverse("admin:accounts_store_add"), {"name": "X", "kind": "shop"}
         ).status_code
         == 403
     )
     response = supervisor_client.post(
-        reverse("admin:claims_store_add"),
+        reverse("admin:accounts_store_add"),
         {
             "name": "Nová prodejna",
             "kind": "shop",

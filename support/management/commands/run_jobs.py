@@ -10,8 +10,9 @@ from django.core.management.base import BaseCommand
 
 from accounts import ratelimit
 from accounts.emails import deliver_pending, prune_sent
-from devices.services import apply_due_ownership_changes, escalate_expired_transfer_requests
-from support.services import apply_due_email_changes
+from devices.services import escalate_expired_transfer_requests
+from support.services.accounts import apply_due_email_changes
+from support.services.ownership import apply_due_ownership_changes
 
 
 class Command(BaseCommand):

@@ -15,9 +15,9 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts import addresses
 from claims.models import Claim
-from devices import codes, forms, roles, services
+from devices import codes
+from devices import services as registry
 from devices.models import (
     AuditEvent,
     Case,
@@ -30,62 +30,19 @@ from devices.models import (
     Unit,
 )
 from devices.services import RegistryError
-from portal.admin import DeclaredFiltersOnly, form_page
 from portal.client_address import client_address
-from portal.paginators import EstimatedCountPaginator
-
-
-class RegistryAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
-    """Registry tables: fast on tens of millions of rows, never deleted."""
-
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(RegistryAdmin):
-    """Viewed in the support centre, changed only through the services."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-def typed_address(search_term):
-    """The canonical form of a typed address (look-alike domains read as what they imitate)."""
-    return addresses.comparable(search_term.strip()).lower()
-
-
-def search_by_code(queryset, search_term, parse, field):
-    """Exact match through the unique index after normalising (the admin's own `=` lookup
-    compares UPPER() values and would scan the table). None when it is not a code; the whole
-    list when nothing is searched."""
-    if not search_term.strip():
-        return queryset
-    try:
-        code = parse(search_term)
-    except codes.CodeError:
-        return None
-    return queryset.filter(**{field: code})
+from support import forms
+from support.admin.base import (
+    PendingRequestAdmin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    RegistryAdmin,
+    change_actions,
+    form_page,
+    search_by_code,
+    typed_address,
+)
+from support.services import cases, ownership
 
 
 @admin.register(ProductModel)
@@ -96,6 +53,7 @@ class ProductModelAdmin(RegistryAdmin):
 
 class KitUnitInline(ReadOnlyInline):
     model = Unit
+    fk_name = "kit"
     fields = [
         "kind",
         "production_code",
@@ -240,7 +198,7 @@ class UnitAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("current owner"))
     def current_owner(self, unit):
-        registration = services.open_registration(unit)
+        registration = registry.open_registration(unit)
         if registration is None:
             return _("nobody (free)")
         url = reverse("admin:accounts_user_change", args=[registration.account_id])
@@ -252,8 +210,8 @@ class UnitAdmin(ReadOnlyAdmin):
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         if obj is not None:
-            context["owned"] = services.open_registration(obj) is not None
-            pending = services.pending_ownership_change(obj)
+            context["owned"] = registry.open_registration(obj) is not None
+            pending = ownership.pending_ownership_change(obj)
             context["pending_change"] = pending
             user = request.user
             if pending is not None:
@@ -294,14 +252,14 @@ class UnitAdmin(ReadOnlyAdmin):
             unit=unit,
             form=form,
             title=title,
-            owner=services.open_registration(unit),
+            owner=registry.open_registration(unit),
         )
 
     def _ownership_change_view(self, request, pk, *, kind, permission, form_class, title):
         """Release or reassign: both wait out the owner's objection window."""
 
         def perform(unit, data):
-            change = services.request_ownership_change(
+            change = ownership.request_ownership_change(
                 unit=unit,
                 agent=request.user,
                 kind=kind,
@@ -343,7 +301,7 @@ class UnitAdmin(ReadOnlyAdmin):
 
     def assign_view(self, request, pk):
         def perform(unit, data):
-            services.assign_free_unit(
+            ownership.assign_free_unit(
                 unit=unit,
                 agent=request.user,
                 to_account=data["to_account"],
@@ -365,7 +323,7 @@ class UnitAdmin(ReadOnlyAdmin):
     def flag_view(self, request, pk):
         def perform(unit, data):
             flagged = not unit.lost_or_stolen
-            services.set_lost_or_stolen(
+            registry.set_lost_or_stolen(
                 unit=unit,
                 actor=request.user,
                 flagged=flagged,
@@ -453,107 +411,6 @@ class HandoverCodeAdmin(ReadOnlyAdmin):
     exclude = ["code"]  # the secret stays with the owner and the buyer
 
 
-def change_actions(user, change):
-    """Which buttons a pending change shows this person (the services decide for real)."""
-    supervisor = roles.is_supervisor(user)
-    return {
-        "can_apply": supervisor and user.pk != change.requested_by_id,
-        "can_cancel": supervisor or user.pk == change.requested_by_id,
-    }
-
-
-class PendingRequestAdmin(ReadOnlyAdmin):
-    """A support request that waits out an objection window: its page offers "apply at once"
-    and "cancel" to whoever may (the services decide for real), each a confirmation step with
-    a note. Subclasses name the services, what the form page shows, and where it returns."""
-
-    change_form_template = "admin/support/pending_request/change_form.html"
-    applied_message = _("Applied.")
-    apply_permission = None
-    apply_service = cancel_service = None
-    related = ()
-
-    def page_context(self, change):
-        return {}
-
-    def after_decision(self, change):
-        raise NotImplementedError
-
-    def render_change_form(self, request, context, *args, obj=None, **kwargs):
-        if obj is not None and obj.is_pending:
-            context.update(change_actions(request.user, obj))
-            context["apply_url"] = reverse(f"admin:{self.url_prefix}_apply", args=[obj.pk])
-            context["cancel_url"] = reverse(f"admin:{self.url_prefix}_cancel", args=[obj.pk])
-        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
-
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("<int:pk>/apply/", view(self.apply_view), name=f"{self.url_prefix}_apply"),
-            path("<int:pk>/cancel/", view(self.cancel_view), name=f"{self.url_prefix}_cancel"),
-            *super().get_urls(),
-        ]
-
-    @property
-    def url_prefix(self):
-        return f"{self.opts.app_label}_{self.opts.model_name}"
-
-    def _decision_form(self, request, pk, *, form_class, perform, title, done):
-        """GET: the confirmation form; POST: the service decides who may, then back."""
-        change = get_object_or_404(
-            self.model.objects.select_related("requested_by", *self.related), pk=pk
-        )
-        form = form_class(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                result = perform(
-                    change=change,
-                    actor=request.user,
-                    note=form.cleaned_data["note"],
-                    client_address=client_address(request),
-                )
-            except RegistryError as error:
-                form.add_error(None, error.message)
-            else:
-                if result.status == result.Status.CANCELLED and done == self.applied_message:
-                    # It no longer fits (the owner or the address changed meanwhile).
-                    messages.warning(
-                        request,
-                        _("Not applied: %(why)s") % {"why": result.decision_note},
-                    )
-                else:
-                    messages.success(request, done)
-                self.log_change(request, change, str(done))
-                return redirect(self.after_decision(change))
-        return form_page(request, self, form=form, title=title, **self.page_context(change))
-
-    def apply_view(self, request, pk):
-        """A supervisor other than the requester applies a pending request at once."""
-        if not request.user.has_perm(self.apply_permission):
-            raise PermissionDenied
-        return self._decision_form(
-            request,
-            pk,
-            form_class=forms.ApplyNowForm,
-            perform=type(self).apply_service,
-            title=_("Apply at once"),
-            done=self.applied_message,
-        )
-
-    def cancel_view(self, request, pk):
-        """The requester or a supervisor withdraws a pending request; the owner is told."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        return self._decision_form(
-            request,
-            pk,
-            form_class=forms.CancelChangeForm,
-            perform=type(self).cancel_service,
-            title=_("Cancel the pending change"),
-            done=_("Cancelled; the owner is e-mailed."),
-        )
-
-
 @admin.register(OwnershipChange)
 class OwnershipChangeAdmin(PendingRequestAdmin):
     list_display = [
@@ -568,8 +425,8 @@ class OwnershipChangeAdmin(PendingRequestAdmin):
     list_filter = ["status", "kind", "verification_method"]
     list_select_related = ["unit", "from_account", "to_account", "requested_by"]
     apply_permission = "devices.apply_ownership_change"
-    apply_service = services.apply_ownership_change
-    cancel_service = services.cancel_ownership_change
+    apply_service = ownership.apply_ownership_change
+    cancel_service = ownership.cancel_ownership_change
     related = ("unit", "to_account")
 
     def page_context(self, change):
@@ -617,7 +474,7 @@ class CaseAdmin(RegistryAdmin):
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         if obj is not None and obj.status == Case.Status.OPEN:
             try:
-                services.check_may_decide(obj, request.user)
+                cases.check_may_decide(obj, request.user)
             except RegistryError:
                 context["can_decide"] = False
             else:
@@ -638,17 +495,15 @@ class CaseAdmin(RegistryAdmin):
         )
         needed = (
             "devices.decide_objection"
-            if case.kind in services.OBJECTION_KINDS
+            if case.kind in cases.OBJECTION_KINDS
             else "devices.decide_case"
         )
         if not request.user.has_perm(needed):
             raise PermissionDenied
-        form = forms.DecideCaseForm(
-            request.POST or None, decisions=services.CASE_DECISIONS[case.kind]
-        )
+        form = forms.DecideCaseForm(request.POST or None, decisions=cases.CASE_DECISIONS[case.kind])
         if request.method == "POST" and form.is_valid():
             try:
-                services.decide_case(
+                cases.decide_case(
                     case=case,
                     agent=request.user,
                     client_address=client_address(request),

@@ -23,7 +23,7 @@ def admin_client(db):
         "devices_unit",
         "devices_registration",
         "devices_auditevent",
-        "claims_store",
+        "accounts_store",
         "accounts_user",
     ],
 )

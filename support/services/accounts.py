@@ -27,16 +27,15 @@ from accounts.services import (
     send_verification_email,
     set_password_url,
 )
-from devices import roles
 from devices.models import AuditEvent, Case, OwnershipChange
-from devices.services import (
-    RegistryError,
+from devices.services import RegistryError, record_event
+from support import roles
+from support.services.ownership import (
     apply_due_requests,
     check_may_apply,
     check_may_cancel,
     check_verification,
     lock_pending_request,
-    record_event,
 )
 
 

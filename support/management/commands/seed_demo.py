@@ -15,11 +15,11 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from claims.models import Store, StoreMembership
+from accounts.models import Store, StoreMembership
 from devices import catalogue, codes
 from devices.models import Kit, Registration, Unit
-from devices.roles import SUPERVISORS, SUPPORT_AGENTS, ensure_support_groups
 from devices.services import register_unit
+from support.roles import SUPERVISORS, SUPPORT_AGENTS, ensure_support_groups
 
 DEMO_PASSWORD = "demo-password"
 # Development only: a fixed authenticator key and backup codes for the demo admin users.

@@ -21,12 +21,18 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AccountEmailChange, User
-from devices.admin import PendingRequestAdmin, ReadOnlyInline, RegistryAdmin, typed_address
 from devices.models import Registration
 from devices.services import RegistryError
-from portal.admin import form_page
 from portal.client_address import client_address
-from support import forms, services
+from support import forms
+from support.admin.base import (
+    PendingRequestAdmin,
+    ReadOnlyInline,
+    RegistryAdmin,
+    form_page,
+    typed_address,
+)
+from support.services import accounts as services
 
 for model in (TOTPDevice, StaticDevice, AccessAttempt, AccessLog, AccessFailureLog, Group):
     if admin.site.is_registered(model):

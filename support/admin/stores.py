@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import EmailAddressField
-from claims import services
-from claims.models import Claim, Invitation, Store, StoreMembership
-from devices.admin import ReadOnlyAdmin, ReadOnlyInline, RegistryAdmin
+from accounts.models import Store, StoreMembership
+from claims.models import Claim, Invitation
 from devices.services import RegistryError
-from portal.admin import form_page
 from portal.client_address import client_address
 from portal.csv_export import streamed_csv
+from support.admin.base import ReadOnlyAdmin, ReadOnlyInline, RegistryAdmin, form_page
+from support.services import stores as services
 
 
 class StaffInvitationForm(forms.Form):
@@ -40,7 +40,7 @@ class StoreAdmin(RegistryAdmin):
     fields = ["name", "kind", "address", "contact_email", "is_active", "created_at"]
     readonly_fields = ["created_at"]
     inlines = [StoreMembershipInline]
-    change_form_template = "admin/claims/store/change_form.html"
+    change_form_template = "admin/accounts/store/change_form.html"
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -48,13 +48,13 @@ class StoreAdmin(RegistryAdmin):
             path(
                 "<int:pk>/invite-staff/",
                 view(self.invite_staff_view),
-                name="claims_store_invite_staff",
+                name="accounts_store_invite_staff",
             ),
             *super().get_urls(),
         ]
 
     def invite_staff_view(self, request, pk):
-        if not request.user.has_perm("claims.add_storemembership"):
+        if not request.user.has_perm("accounts.add_storemembership"):
             raise PermissionDenied
         store = get_object_or_404(Store, pk=pk)
         form = StaffInvitationForm(request.POST or None)
@@ -79,7 +79,7 @@ class StoreAdmin(RegistryAdmin):
                         "invited": _(" (invitation e-mailed)") if invited else "",
                     },
                 )
-                return redirect("admin:claims_store_change", store.pk)
+                return redirect("admin:accounts_store_change", store.pk)
         return form_page(request, self, form=form, title=_("Invite store staff"), store=store)
 
 
@@ -89,7 +89,7 @@ class StoreMembershipAdmin(ReadOnlyAdmin):
     list_filter = ["is_active", "store"]
     list_select_related = ["user", "store"]
     search_fields = ["=user__email", "store__name"]
-    change_form_template = "admin/claims/storemembership/change_form.html"
+    change_form_template = "admin/accounts/storemembership/change_form.html"
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -97,14 +97,14 @@ class StoreMembershipAdmin(ReadOnlyAdmin):
             path(
                 "<int:pk>/active/",
                 view(self.toggle_active_view),
-                name="claims_storemembership_toggle_active",
+                name="accounts_storemembership_toggle_active",
             ),
             *super().get_urls(),
         ]
 
     def toggle_active_view(self, request, pk):
         """Take a person off a store's staff, or back on (audited, announced)."""
-        if not request.user.has_perm("claims.change_storemembership"):
+        if not request.user.has_perm("accounts.change_storemembership"):
             raise PermissionDenied
         membership = get_object_or_404(
             StoreMembership.objects.select_related("user", "store"), pk=pk
@@ -128,7 +128,7 @@ class StoreMembershipAdmin(ReadOnlyAdmin):
             else:
                 self.log_change(request, membership, str(title))
                 messages.success(request, _("Done; the store and the supervisors are told."))
-                return redirect("admin:claims_store_change", membership.store_id)
+                return redirect("admin:accounts_store_change", membership.store_id)
         return form_page(request, self, form=form, title=title, membership=membership)
 
 

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.addresses import AddressError, normalise
-from claims.models import Store
-from claims.services import add_store_staff
+from accounts.models import Store
+from support.services.stores import add_store_staff
 
 
 class Command(BaseCommand):

@@ -24,7 +24,7 @@ def test_deleting_the_account_releases_every_unit_and_anonymises_it(
     owner_client, stranger_client, owner, owned_kit
 ):
     response = owner_client.post(
-        reverse("accounts:delete_account"), {"password": TEST_PASSWORD}, follow=True
+        reverse("devices:close_account"), {"password": TEST_PASSWORD}, follow=True
     )
     assert "Your account has been deleted" in response.text
     owner.refresh_from_db()
@@ -43,7 +43,7 @@ def test_deleting_the_account_releases_every_unit_and_anonymises_it(
 
 
 def test_a_wrong_password_deletes_nothing(owner_client, owner, owned_kit):
-    response = owner_client.post(reverse("accounts:delete_account"), {"password": "nope"})
+    response = owner_client.post(reverse("devices:close_account"), {"password": "nope"})
     assert "That is not your password." in response.text
     owner.refresh_from_db()
     assert owner.is_active
@@ -51,7 +51,7 @@ def test_a_wrong_password_deletes_nothing(owner_client, owner, owned_kit):
 
 
 def test_download_my_data(owner_client, owner, owned_kit):
-    response = owner_client.get(reverse("accounts:download_data"))
+    response = owner_client.get(reverse("devices:download_data"))
     assert response["Content-Disposition"].startswith("attachment")
     data = json.loads(response.content)
     assert data["profile"]["email"] == owner.email

@@ -1,0 +1,10 @@
+"""The pages at the site's root (no namespace: ``home`` is where every flow returns)."""
+
+from django.urls import path
+
+from devices import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+]

@@ -1,0 +1,230 @@
+"""What every page of the support centre shares: lists that accept only their declared
+filters and never delete, read-only inlines, the search helpers, the form-page skeleton, and
+the pages of a support request that waits out an objection window."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts import addresses
+from devices import codes
+from devices.services import RegistryError
+from portal.client_address import client_address
+from portal.paginators import EstimatedCountPaginator
+from support import forms, roles
+
+
+class DeclaredFiltersOnly:
+    """A ModelAdmin mixin: the changelist accepts only the filter parameters its declared
+    ``list_filter`` and ``date_hierarchy`` produce.
+
+    Django's own ``lookup_allowed`` lets any lookup on a model's own fields through, so a
+    hidden field could still be read one character at a time (``?code__startswith=A``,
+    ``?password__startswith=``, ``?email__regex=``). Anything undeclared is a 400.
+    """
+
+    show_facets = admin.ShowFacets.NEVER  # facet counts are COUNT(*)s over whole tables
+
+    def lookup_allowed(self, lookup, value, request):
+        cache = request.__dict__.setdefault("_declared_filter_parameters", {})
+        if type(self) not in cache:
+            cache[type(self)] = declared_filter_parameters(self, request)
+        return lookup in cache[type(self)]
+
+
+def declared_filter_parameters(model_admin, request):
+    """Every query-string parameter the admin's declared filters understand."""
+    parameters = set()
+    for item in model_admin.get_list_filter(request):
+        if isinstance(item, type) and issubclass(item, admin.SimpleListFilter):
+            parameters.add(item.parameter_name)
+            continue
+        if isinstance(item, (list, tuple)):
+            field_path, filter_class = item
+        else:
+            field_path, filter_class = item, admin.FieldListFilter.create
+        field = get_fields_from_path(model_admin.model, field_path)[-1]
+        spec = filter_class(
+            field, request, {}, model_admin.model, model_admin, field_path=field_path
+        )
+        parameters.update(spec.expected_parameters())
+    if model_admin.date_hierarchy:
+        parameters.update(f"{model_admin.date_hierarchy}__{part}" for part in DATE_PARTS)
+    return parameters
+
+
+DATE_PARTS = ("year", "month", "day")
+
+
+def form_page(request, model_admin, *, form, title, **context):
+    """The one skeleton of every support-centre form page (a confirmation step): the form,
+    and whatever it is about (a unit, an account, a store, a case, a change)."""
+    return TemplateResponse(
+        request,
+        "admin/support/form_page.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "opts": model_admin.model._meta,
+            "form": form,
+            "title": title,
+            **context,
+        },
+    )
+
+
+class RegistryAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
+    """Registry tables: fast on tens of millions of rows, never deleted."""
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(RegistryAdmin):
+    """Viewed in the support centre, changed only through the services."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def typed_address(search_term):
+    """The canonical form of a typed address (look-alike domains read as what they imitate)."""
+    return addresses.comparable(search_term.strip()).lower()
+
+
+def search_by_code(queryset, search_term, parse, field):
+    """Exact match through the unique index after normalising (the admin's own `=` lookup
+    compares UPPER() values and would scan the table). None when it is not a code; the whole
+    list when nothing is searched."""
+    if not search_term.strip():
+        return queryset
+    try:
+        code = parse(search_term)
+    except codes.CodeError:
+        return None
+    return queryset.filter(**{field: code})
+
+
+def change_actions(user, change):
+    """Which buttons a pending change shows this person (the services decide for real)."""
+    supervisor = roles.is_supervisor(user)
+    return {
+        "can_apply": supervisor and user.pk != change.requested_by_id,
+        "can_cancel": supervisor or user.pk == change.requested_by_id,
+    }
+
+
+class PendingRequestAdmin(ReadOnlyAdmin):
+    """A support request that waits out an objection window: its page offers "apply at once"
+    and "cancel" to whoever may (the services decide for real), each a confirmation step with
+    a note. Subclasses name the services, what the form page shows, and where it returns."""
+
+    change_form_template = "admin/support/pending_request/change_form.html"
+    applied_message = _("Applied.")
+    apply_permission = None
+    apply_service = cancel_service = None
+    related = ()
+
+    def page_context(self, change):
+        return {}
+
+    def after_decision(self, change):
+        raise NotImplementedError
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None and obj.is_pending:
+            context.update(change_actions(request.user, obj))
+            context["apply_url"] = reverse(f"admin:{self.url_prefix}_apply", args=[obj.pk])
+            context["cancel_url"] = reverse(f"admin:{self.url_prefix}_cancel", args=[obj.pk])
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/apply/", view(self.apply_view), name=f"{self.url_prefix}_apply"),
+            path("<int:pk>/cancel/", view(self.cancel_view), name=f"{self.url_prefix}_cancel"),
+            *super().get_urls(),
+        ]
+
+    @property
+    def url_prefix(self):
+        return f"{self.opts.app_label}_{self.opts.model_name}"
+
+    def _decision_form(self, request, pk, *, form_class, perform, title, done):
+        """GET: the confirmation form; POST: the service decides who may, then back."""
+        change = get_object_or_404(
+            self.model.objects.select_related("requested_by", *self.related), pk=pk
+        )
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = perform(
+                    change=change,
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                    client_address=client_address(request),
+                )
+            except RegistryError as error:
+                form.add_error(None, error.message)
+            else:
+                if result.status == result.Status.CANCELLED and done == self.applied_message:
+                    # It no longer fits (the owner or the address changed meanwhile).
+                    messages.warning(
+                        request,
+                        _("Not applied: %(why)s") % {"why": result.decision_note},
+                    )
+                else:
+                    messages.success(request, done)
+                self.log_change(request, change, str(done))
+                return redirect(self.after_decision(change))
+        return form_page(request, self, form=form, title=title, **self.page_context(change))
+
+    def apply_view(self, request, pk):
+        """A supervisor other than the requester applies a pending request at once."""
+        if not request.user.has_perm(self.apply_permission):
+            raise PermissionDenied
+        return self._decision_form(
+            request,
+            pk,
+            form_class=forms.ApplyNowForm,
+            perform=type(self).apply_service,
+            title=_("Apply at once"),
+            done=self.applied_message,
+        )
+
+    def cancel_view(self, request, pk):
+        """The requester or a supervisor withdraws a pending request; the owner is told."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return self._decision_form(
+            request,
+            pk,
+            form_class=forms.CancelChangeForm,
+            perform=type(self).cancel_service,
+            title=_("Cancel the pending change"),
+            done=_("Cancelled; the owner is e-mailed."),
+        )
