@@ -13,7 +13,7 @@ help:
 	@echo "make run           set up everything and serve http://$(HOST):$(PORT)"
 	@echo "make serve         the same, production-like: gunicorn, DEBUG off, run_jobs loop"
 	@echo "make test          run the whole test suite"
-	@echo "make lint          ruff"
+	@echo "make lint          import-linter (the layers) and ruff"
 	@echo "make db-stop       stop the embedded PostgreSQL"
 	@echo "make bench         registry-scale benchmark beside a bare Django ceiling (needs wrk)"
 	@echo "make bench-import  import one million generated kits and report the rate"
@@ -48,10 +48,16 @@ var/secret_key:
 serve: demo var/secret_key
 	bin/serve
 
+# The architecture and the style are part of the suite: a layer broken by an import, a lint
+# error or an unformatted file fails `make test` (and CI) before any test runs.
 test: db
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 

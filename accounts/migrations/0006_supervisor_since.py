@@ -8,8 +8,9 @@ from django.utils import timezone
 
 def grandfather_supervisors(apps, schema_editor):
     """Supervisors appointed before the rule existed keep applying changes early."""
+    db = schema_editor.connection.alias  # the database being migrated, not "default"
     User = apps.get_model("accounts", "User")  # noqa: N806
-    User.objects.filter(groups__name="Supervisors", supervisor_since__isnull=True).update(
+    User.objects.using(db).filter(groups__name="Supervisors", supervisor_since__isnull=True).update(
         supervisor_since=timezone.now() - datetime.timedelta(days=30)
     )
 

@@ -7,10 +7,11 @@ MOVED = ("store", "storemembership")
 def move_content_types(apps, schema_editor):
     """Permissions (the roles' "change store"), admin log entries and any generic relation
     follow the models."""
+    db = schema_editor.connection.alias  # the database being migrated, not "default"
     ContentType = apps.get_model("contenttypes", "ContentType")  # noqa: N806
     for model in MOVED:
-        if not ContentType.objects.filter(app_label="accounts", model=model).exists():
-            ContentType.objects.filter(app_label="claims", model=model).update(
+        if not ContentType.objects.using(db).filter(app_label="accounts", model=model).exists():
+            ContentType.objects.using(db).filter(app_label="claims", model=model).update(
                 app_label="accounts"
             )
 

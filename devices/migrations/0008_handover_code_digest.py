@@ -6,10 +6,11 @@ from django.utils.crypto import salted_hmac
 
 
 def hash_existing_codes(apps, schema_editor):
+    db = schema_editor.connection.alias  # the database being migrated, not "default"
     HandoverCode = apps.get_model("devices", "HandoverCode")  # noqa: N806
-    for handover in HandoverCode.objects.all().only("pk", "code"):
+    for handover in HandoverCode.objects.using(db).all().only("pk", "code"):
         digest = salted_hmac("devices.HandoverCode", handover.code, algorithm="sha256")
-        HandoverCode.objects.filter(pk=handover.pk).update(code_digest=digest.hexdigest())
+        HandoverCode.objects.using(db).filter(pk=handover.pk).update(code_digest=digest.hexdigest())
 
 
 class Migration(migrations.Migration):

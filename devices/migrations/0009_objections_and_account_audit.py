@@ -6,18 +6,19 @@ from django.db import migrations, models
 
 def link_objections_to_their_changes(apps, schema_editor):
     """Open objection cases learn which change they contest (its requester may not decide)."""
+    db = schema_editor.connection.alias  # the database being migrated, not "default"
     Case = apps.get_model("devices", "Case")  # noqa: N806
     OwnershipChange = apps.get_model("devices", "OwnershipChange")  # noqa: N806
-    for case in Case.objects.filter(kind="objection", ownership_change__isnull=True):
+    for case in Case.objects.using(db).filter(kind="objection", ownership_change__isnull=True):
         change = (
-            OwnershipChange.objects.filter(
+            OwnershipChange.objects.using(db).filter(
                 unit_id=case.unit_id, from_account_id=case.account_id, status="objected"
             )
             .order_by("-decided_at")
             .first()
         )
         if change is not None:
-            Case.objects.filter(pk=case.pk).update(ownership_change=change)
+            Case.objects.using(db).filter(pk=case.pk).update(ownership_change=change)
 
 
 class Migration(migrations.Migration):
