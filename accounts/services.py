@@ -236,23 +236,31 @@ def confirm_own_email_change(*, user, old_email, new_email, client_address=None)
 @transaction.atomic
 def undo_email_change(*, user, old_email, new_email, client_address=None):
     """The old address's owner undoes a change: the address is theirs again, whoever changed
-    it is locked out, and a link to choose a new password goes to it."""
+    it is locked out, and a link to choose a new password goes to it. It works however many
+    times the address was changed since (whoever took the account may have changed it again)."""
     user = User.objects.select_for_update().get(pk=user.pk)
-    if user.email != new_email:
-        raise AccountError(_("The address has changed again since; contact customer support."))
-    if User.objects.find_by_email(old_email) is not None:
-        raise AccountError(_("The old address is used by another account; contact support."))
+    check_undo_possible(user, old_email)
+    changed_to = user.email
     user.email = old_email
     user.email_verified_at = timezone.now()  # the link proved the old mailbox
     _lock_out_until_new_password(user, "email", "email_verified_at")
     _record(
         "email_change_undone",
         account=user,
-        note=f"{new_email} → {old_email}",
+        note=f"{changed_to} → {old_email} (changed to {new_email} first)",
         client_address=client_address,
     )
     send_password_link(user)
     return user
+
+
+def check_undo_possible(user, old_email):
+    """AccountError unless the account can get ``old_email`` back now."""
+    if addresses.same_address(user.email, old_email):
+        raise AccountError(_("The account already uses this address again."))
+    taken = User.objects.find_by_email(old_email)
+    if taken is not None and taken.pk != user.pk:
+        raise AccountError(_("The old address is used by another account; contact support."))
 
 
 class AccountError(Exception):

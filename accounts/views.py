@@ -236,6 +236,11 @@ def undo_email_change(request, token):
             )
         logout(request)
         return render(request, "accounts/not_me_done.html", {"account": user})
+    try:
+        services.check_undo_possible(user, old_email)
+    except services.AccountError as error:
+        # Say so now, not after the button.
+        return render(request, "accounts/link_invalid.html", {"message": error.message}, status=409)
     return render(
         request, "accounts/email_change_confirm.html", {"new_email": old_email, "undo": True}
     )

@@ -302,6 +302,8 @@ def _day(request):
     except ValueError:  # 2026-02-30: looks like a date, is none
         day = None
     if day is None or not HISTORY_YEARS[0] <= day.year <= HISTORY_YEARS[1]:
+        if request.GET.get("date"):
+            messages.info(request, _("There is no such day to show; here is today."))
         day = timezone.localdate()  # 0001-01-01 or 9999-12-31 have no history, and no neighbours
     return day
 

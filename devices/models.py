@@ -14,7 +14,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts import addresses
-from accounts.models import SupportRequest
+from accounts.models import SupportRequest, VerificationMethod
 from devices import codes
 
 
@@ -364,7 +364,9 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     note = models.TextField(_("note"), blank=True)
-    verification_method = models.CharField(_("verification method"), max_length=40, blank=True)
+    verification_method = models.CharField(
+        _("verification method"), max_length=40, blank=True, choices=VerificationMethod.choices
+    )
     client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 

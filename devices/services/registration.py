@@ -16,6 +16,7 @@ from devices.models import (
     AuditEvent,
     Case,
     Kit,
+    OwnershipChange,
     Registration,
     TransferRequest,
     Unit,
@@ -113,6 +114,22 @@ def end_registration(registration, end_reason):
     TransferRequest.objects.filter(unit_id=registration.unit_id, status="pending").update(
         status=TransferRequest.Status.CANCELLED, decided_at=timezone.now()
     )
+    # So was a support change waiting to take the unit from this owner: it no longer fits,
+    # and the owner must not be shown one for a unit they have passed on.
+    for change in OwnershipChange.objects.filter(
+        unit_id=registration.unit_id, from_account_id=registration.account_id, status="pending"
+    ):
+        change.close(OwnershipChange.Status.CANCELLED, note=CHANGE_NO_LONGER_FITS)
+        record_event(
+            action=AuditEvent.Action.CHANGE_CANCELLED,
+            actor=None,
+            unit=registration.unit,
+            from_account=registration.account,
+            note=CHANGE_NO_LONGER_FITS,
+        )
+
+
+CHANGE_NO_LONGER_FITS = "the unit left the owner's account before the change took effect"
 
 
 @transaction.atomic

@@ -148,8 +148,10 @@ class AccountAdmin(RegistryAdmin):
         if obj is not None:
             user = request.user
             context["can_send_reset"] = user.has_perm("accounts.send_password_reset")
-            context["can_change_email"] = user.has_perm("accounts.request_email_change") and not (
-                obj.is_staff or obj.is_superuser
+            context["can_change_email"] = (
+                user.has_perm("accounts.request_email_change")
+                and user.pk != obj.pk
+                and (user.is_superuser or not services.is_staff_of_any_kind(obj))
             )
             context["can_reset_second_factor"] = user.is_superuser and user.pk != obj.pk
             context["pending_email_change"] = obj.email_changes.filter(status="pending").first()

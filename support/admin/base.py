@@ -133,7 +133,9 @@ def change_actions(user, change):
     """Which buttons a pending change shows this person (the services decide for real)."""
     supervisor = roles.is_supervisor(user)
     return {
-        "can_apply": supervisor and user.pk != change.requested_by_id,
+        "can_apply": supervisor
+        and roles.role_is_established(user)
+        and user.pk != change.requested_by_id,
         "can_cancel": supervisor or user.pk == change.requested_by_id,
     }
 

@@ -67,10 +67,14 @@ class KitUnitInline(ReadOnlyInline):
 
 @admin.register(Kit)
 class KitAdmin(ReadOnlyAdmin):
-    list_display = ["formatted_code", "imported_at"]
+    list_display = ["code", "imported_at"]
     search_fields = ["box_code"]
     search_help_text = _("A box code, typed in any form (spaces, dashes).")
     inlines = [KitUnitInline]
+
+    @admin.display(description=_("box code"), ordering="box_code")
+    def code(self, kit):
+        return kit.formatted_code
 
     def get_search_results(self, request, queryset, search_term):
         found = search_by_code(queryset, search_term, codes.parse_box_code, "box_code")
@@ -142,7 +146,7 @@ class ReplacementClaimInline(FaultyClaimInline):
 @admin.register(Unit)
 class UnitAdmin(ReadOnlyAdmin):
     list_display = [
-        "formatted_code",
+        "code",
         "kind",
         "product_model",
         "kit",
@@ -176,6 +180,10 @@ class UnitAdmin(ReadOnlyAdmin):
         UnitAuditInline,
     ]
     change_form_template = "admin/devices/unit/change_form.html"
+
+    @admin.display(description=_("production code"), ordering="production_code")
+    def code(self, unit):
+        return unit.formatted_code
 
     def get_search_results(self, request, queryset, search_term):
         found = search_by_code(queryset, search_term, codes.parse_unit_code, "production_code")

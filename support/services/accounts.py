@@ -226,6 +226,15 @@ def email_change_for_objection_token(token):
     return AccountEmailChange.objects.select_related("account").filter(pk=pk).first()
 
 
+def is_staff_of_any_kind(account):
+    """Support-centre or store staff: their address is a key to other people's devices."""
+    return (
+        account.is_staff
+        or account.is_superuser
+        or account.store_memberships.filter(is_active=True).exists()
+    )
+
+
 @transaction.atomic
 def request_email_change(
     *, account, agent, new_email, verification_method, note, client_address=None
@@ -234,7 +243,9 @@ def request_email_change(
     The old address is e-mailed a link to object; nothing changes before the window ends."""
     check_verification(verification_method, note)
     account = _lock_account(account)
-    if account.is_staff or account.is_superuser:
+    if agent.pk == account.pk:
+        raise RegistryError("own_account", _("Nobody changes their own account here."))
+    if is_staff_of_any_kind(account) and not agent.is_superuser:
         raise RegistryError(
             "staff_account", _("A staff member's address is changed by a superuser.")
         )

@@ -221,6 +221,9 @@ def apply_ownership_change(*, change, actor=None, note="", client_address=None):
         audit_note = f"{change.note} / applied at once: {note.strip()}"
     else:
         audit_note = f"{change.note} / applied after the objection window"
+    # Marked applied first: moving the unit closes whatever else still waits against the
+    # owner's registration (``end_registration``), and this change is no longer waiting.
+    change.close(OwnershipChange.Status.APPLIED, actor, note)
     try:
         if change.kind == OwnershipChange.Kind.RELEASE:
             release_unit(
@@ -255,7 +258,6 @@ def apply_ownership_change(*, change, actor=None, note="", client_address=None):
             note=change.decision_note,
         )
         return change
-    change.close(OwnershipChange.Status.APPLIED, actor, note)
     context = {"change": change, "unit": change.unit}
     send_email("ownership_change_applied", to=change.from_account, context=context)
     if change.to_account is not None:

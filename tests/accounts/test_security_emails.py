@@ -207,3 +207,29 @@ def test_kit_units_are_not_affected_by_a_not_me_link(owner, owner_client):
 
     CommitAwareClient().post(not_me_url(user).split("8000", 1)[-1])
     assert Registration.objects.filter(account=owner, ended_at__isnull=True).count() == 2
+
+
+def test_the_undo_link_works_after_further_changes_by_whoever_took_the_account(owner, owner_client):
+    """With a stolen password: change the address, then change it again at once. The first
+    undo link, sent to the owner's original address, still gives the account back."""
+    from tests.factories import TEST_PASSWORD
+
+    undo_links = []
+    for new in ("first@example.com", "second@example.com"):
+        owner_client.post(
+            reverse("accounts:change_email"), {"new_email": new, "password": TEST_PASSWORD}
+        )
+        owner_client.post(link(mail.outbox[-1], "/account/email/confirm/"))
+        undo_links.append(link(mail.outbox[-1], "/account/email/undo/"))
+    assert mail.outbox[-1].to == ["first@example.com"]  # the second notice went to the thief
+    owner.refresh_from_db()
+    assert owner.email == "second@example.com"
+    visitor = CommitAwareClient()
+    assert "owner@example.com" in visitor.get(undo_links[0]).text
+    visitor.post(undo_links[0])
+    owner.refresh_from_db()
+    assert owner.email == "owner@example.com" and not owner.has_usable_password()
+    assert owner_client.get(reverse("devices:my_devices")).status_code == 302
+    # Spent: the page says so before any button.
+    again = visitor.get(undo_links[0])
+    assert again.status_code == 409 and "already uses this address" in again.text

@@ -587,19 +587,27 @@ def test_the_owner_sees_a_pending_address_change_and_objects(agent_client, owner
     assert Case.objects.get().email_change == change
 
 
-def test_applying_a_request_that_no_longer_fits_says_so(
-    agent_client, supervisor_client, owner, owner_client, owned_unit
+def test_a_pending_change_ends_when_the_unit_leaves_the_owner(
+    agent_client, supervisor_client, owner, owner_client, stranger_client, owned_unit
 ):
+    """Handed over (or removed) meanwhile: the request no longer fits, the former owner is
+    not shown it, and applying it says so."""
     request_release(agent_client, owned_unit)
-    owner_client.post(reverse("devices:remove_unit", args=[owned_unit.pk]))
-    change = OwnershipChange.objects.get()
-    response = supervisor_client.post(
-        reverse("admin:devices_ownershipchange_apply", args=[change.pk]),
-        {"note": "urgent"},
-        follow=True,
+    page = owner_client.post(
+        reverse("devices:create_handover"), {"units": [owned_unit.pk]}, follow=True
     )
-    assert "Not applied:" in response.text and "Applied." not in response.text
-    assert OwnershipChange.objects.get().status == "cancelled"
+    code = re.search(r'id="handover-code">([A-Z0-9-]+)<', page.text).group(1)
+    stranger_client.post(reverse("devices:redeem_handover"), {"code": code})
+    change = OwnershipChange.objects.get()
+    assert change.status == "cancelled" and "left the owner" in change.decision_note
+    assert "will be released" not in owner_client.get(reverse("devices:my_devices")).text
+    response = supervisor_client.post(
+        reverse("admin:devices_ownershipchange_apply", args=[change.pk]), {"note": "urgent"}
+    )
+    assert "already been applied or cancelled" in response.text
+    assert Registration.objects.get(unit=owned_unit, ended_at__isnull=True).account.email == (
+        "stranger@example.com"
+    )
 
 
 def test_a_freshly_made_supervisor_cannot_cut_an_owners_window_short(
@@ -623,3 +631,32 @@ def test_a_freshly_made_supervisor_cannot_cut_an_owners_window_short(
     response = verified_client(puppet).post(url, {"note": "urgent"})
     assert "younger than the objection window" in response.text
     assert owner_of(owned_unit) == owner and OwnershipChange.objects.get().is_pending
+
+
+def test_an_agent_cannot_redirect_a_store_clerks_address(agent_client):
+    clerk = StoreMembershipFactory().user
+    response = agent_client.post(
+        reverse("admin:accounts_user_change_email", args=[clerk.pk]),
+        {"new_email": "thief@example.com", "verification_method": "other", "note": "asked"},
+    )
+    assert "address is changed by a superuser" in response.text
+    assert not AccountEmailChange.objects.exists()
+
+
+def test_applying_a_reassignment_to_an_account_closed_meanwhile_says_not_applied(
+    agent_client, supervisor_client, owner, stranger, owned_unit
+):
+    agent_client.post(
+        reverse("admin:devices_unit_reassign", args=[owned_unit.pk]),
+        {"to_account": stranger.email, "verification_method": "other", "note": "invoice"},
+    )
+    User.objects.filter(pk=stranger.pk).update(is_active=False)
+    change = OwnershipChange.objects.get()
+    response = supervisor_client.post(
+        reverse("admin:devices_ownershipchange_apply", args=[change.pk]),
+        {"note": "urgent"},
+        follow=True,
+    )
+    assert "Not applied:" in response.text and "Applied." not in response.text
+    assert OwnershipChange.objects.get().status == "cancelled"
+    assert owner_of(owned_unit) == owner
