@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import OutgoingEmail
+from accounts.tokens import make_not_me_token
+from portal.links import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -76,10 +78,7 @@ def send_email(
 
 
 def not_me_url(user):
-    from accounts.tokens import make_not_me_token
-
-    path = reverse("accounts:not_me", args=[make_not_me_token(user)])
-    return settings.SITE_URL.rstrip("/") + path
+    return absolute_url(reverse("accounts:not_me", args=[make_not_me_token(user)]))
 
 
 def deliver_pending(*, ids=None, limit=200):

@@ -19,10 +19,7 @@ from accounts.models import User
 from accounts.ratelimit import Limit
 from accounts.signals import account_event, account_secured
 from accounts.tokens import email_verification_token, make_email_change_token
-
-
-def absolute_url(path):
-    return settings.SITE_URL.rstrip("/") + path
+from portal.links import absolute_url
 
 
 def _uid(user):

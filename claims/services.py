@@ -32,6 +32,7 @@ from devices.services import (
     release_unit,
     transfer_unit,
 )
+from portal.links import absolute_url
 
 # Domains our customers use most; a near miss is probably a typo (gmial.com → gmail.com).
 COMMON_EMAIL_DOMAINS = [
@@ -65,12 +66,8 @@ def suggest_email_correction(email):
     return f"{local}@{close[0]}" if close else None
 
 
-def _absolute(path):
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def send_invitation(invitation):
-    url = _absolute(
+    url = absolute_url(
         reverse("accounts:accept_invitation", args=[make_invitation_token(invitation.account)])
     )
     send_email(

@@ -7,6 +7,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import User
+
 SUPPORT_AGENTS = "Support agents"
 SUPERVISORS = "Supervisors"
 
@@ -66,8 +68,6 @@ def role_is_established(user, now=None):
 
 def supervisors_and_superusers(*, excluding=()):
     """Who hears of every change of staff access or store staff."""
-    from accounts.models import User
-
     return (
         User.objects.filter(is_active=True)
         .filter(Q(is_superuser=True) | Q(is_staff=True, groups__name=SUPERVISORS))

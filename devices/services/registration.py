@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.emails import send_email
-from accounts.services import absolute_url
 from devices import codes
 from devices.models import (
     AuditEvent,
@@ -30,6 +29,7 @@ from devices.services.base import (
     owned_locked_unit,
     record_event,
 )
+from portal.links import absolute_url
 
 
 @transaction.atomic
@@ -63,13 +63,16 @@ def register_unit(
         raise RegistryError(
             "registered_elsewhere", _("This device is registered to another account.")
         ) from None
+    changed = []
     if warranty_start is not None or unit.warranty_start is None:
         unit.warranty_start = warranty_start or timezone.localdate()
-        unit.save(update_fields=["warranty_start"])
+        changed.append("warranty_start")
     if replaces is not None:
         unit.replaces = replaces
         unit.stands_in_kit_id = replaces.kit_id or replaces.stands_in_kit_id
-        unit.save(update_fields=["replaces", "stands_in_kit"])
+        changed += ["replaces", "stands_in_kit"]
+    if changed:
+        unit.save(update_fields=changed)
     record_event(
         action=AuditEvent.Action.REGISTERED,
         actor=actor,

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.emails import send_email
-from accounts.services import absolute_url
 from devices import codes
 from devices.models import (
     AuditEvent,
@@ -32,6 +31,7 @@ from devices.services.base import (
 )
 from devices.services.lost import report_lost
 from devices.services.registration import transfer_unit
+from portal.links import absolute_url
 
 MAX_PENDING_REQUESTS_PER_REQUESTER = 5
 

@@ -146,7 +146,6 @@ class PendingRequestAdmin(ReadOnlyAdmin):
     a note. Subclasses name the services, what the form page shows, and where it returns."""
 
     change_form_template = "admin/support/pending_request/change_form.html"
-    applied_message = _("Applied.")
     apply_permission = None
     apply_service = cancel_service = None
     related = ()
@@ -176,7 +175,7 @@ class PendingRequestAdmin(ReadOnlyAdmin):
     def url_prefix(self):
         return f"{self.opts.app_label}_{self.opts.model_name}"
 
-    def _decision_form(self, request, pk, *, form_class, perform, title, done):
+    def _decision_form(self, request, pk, *, form_class, perform, title, done, applying=False):
         """GET: the confirmation form; POST: the service decides who may, then back."""
         change = get_object_or_404(
             self.model.objects.select_related("requested_by", *self.related), pk=pk
@@ -193,7 +192,7 @@ class PendingRequestAdmin(ReadOnlyAdmin):
             except RegistryError as error:
                 form.add_error(None, error.message)
             else:
-                if result.status == result.Status.CANCELLED and done == self.applied_message:
+                if applying and result.status == result.Status.CANCELLED:
                     # It no longer fits (the owner or the address changed meanwhile).
                     messages.warning(
                         request,
@@ -215,7 +214,8 @@ class PendingRequestAdmin(ReadOnlyAdmin):
             form_class=forms.ApplyNowForm,
             perform=type(self).apply_service,
             title=_("Apply at once"),
-            done=self.applied_message,
+            done=_("Applied."),
+            applying=True,
         )
 
     def cancel_view(self, request, pk):

@@ -22,13 +22,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.emails import send_email
 from accounts.models import AccountEmailChange, User
 from accounts.services import (
-    absolute_url,
     send_password_link,
     send_verification_email,
     set_password_url,
 )
 from devices.models import AuditEvent, Case, OwnershipChange
 from devices.services import RegistryError, record_event
+from portal.links import absolute_url
 from support import roles
 from support.services.ownership import (
     apply_due_requests,

@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.emails import send_email
 from accounts.models import VerificationMethod
-from accounts.services import absolute_url
 from devices.models import AuditEvent, Case, OwnershipChange, Registration
 from devices.services import (
     RegistryError,
@@ -29,6 +28,7 @@ from devices.services import (
     release_unit,
     transfer_unit,
 )
+from portal.links import absolute_url
 from support import roles
 
 #
