@@ -270,6 +270,14 @@ class Registration(models.Model):
                 name="devices_registration_ends_after_start",
             ),
         ]
+        indexes = [
+            # The support centre's list filtered by how registrations started or ended,
+            # newest first, without walking millions of others.
+            models.Index(fields=["source", "id"], name="devices_reg_source"),
+            models.Index(
+                fields=["end_reason", "id"], condition=~Q(end_reason=""), name="devices_reg_ended"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.unit} → {self.account}"
@@ -329,6 +337,8 @@ class AuditEvent(models.Model):
         EMAIL_CHANGE_UNDONE = "email_change_undone", _("e-mail change undone by the old address")
         PASSWORD_CHANGED = "password_changed", _("password changed")
         SESSIONS_ENDED = "sessions_ended", _("signed out everywhere")
+        # Who looked up what in the support centre's search (``note`` holds the term).
+        SEARCHED = "searched", _("searched in the support centre")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -374,10 +384,16 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["unit", "created_at"], name="devices_audit_unit_time")]
+        indexes = [
+            models.Index(fields=["unit", "created_at"], name="devices_audit_unit_time"),
+            # The support centre's audit list filtered by one (often rare) action.
+            models.Index(fields=["action", "created_at", "id"], name="devices_audit_action_time"),
+        ]
 
     def __str__(self):
-        return f"{self.get_action_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+        # No time here: pages show it in the reader's own zone (and an admin row's title
+        # would otherwise be UTC beside the local time).
+        return str(self.get_action_display())
 
 
 class TransferRequest(models.Model):
@@ -425,6 +441,7 @@ class TransferRequest(models.Model):
             models.Index(
                 fields=["created_at"], condition=Q(status="pending"), name="devices_tr_pending"
             ),
+            models.Index(fields=["status", "id"], name="devices_tr_status"),
         ]
 
     def __str__(self):
@@ -566,6 +583,12 @@ class Case(models.Model):
                 fields=["kind", "unit", "account"],
                 condition=Q(status="open"),
                 name="devices_one_open_case_per_kind_unit_account",
+            ),
+        ]
+        indexes = [
+            # The queue: open cases, oldest first.
+            models.Index(
+                fields=["opened_at"], condition=Q(status="open"), name="devices_case_open_queue"
             ),
         ]
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import EmailAddressField
 from accounts.models import User, VerificationMethod
+from support import roles
 
 
 class AccountByEmailField(EmailAddressField):
@@ -115,11 +116,16 @@ class DecideCaseForm(forms.Form):
         return cleaned
 
 
+class RolesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, group):
+        return roles.role_label(group)
+
+
 class StaffAccessForm(forms.ModelForm):
     """The only fields of an account anyone edits in the support centre: a superuser's, on
     someone else's account, saved through ``support.services.change_staff_access``."""
 
-    groups = forms.ModelMultipleChoiceField(
+    groups = RolesField(
         queryset=Group.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,

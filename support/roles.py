@@ -6,11 +6,19 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
 SUPPORT_AGENTS = "Support agents"
 SUPERVISORS = "Supervisors"
+# Group names are stored in English; people read them in their own language.
+ROLE_LABELS = {SUPPORT_AGENTS: _("Support agents"), SUPERVISORS: _("Supervisors")}
+
+
+def role_label(group):
+    return ROLE_LABELS.get(group.name, group.name)
+
 
 # Least privilege: agents search, view and *request*; nobody edits accounts here (the privilege
 # fields are a superuser's, through the account page's own form, never on their own account).

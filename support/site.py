@@ -1,10 +1,18 @@
 """The support centre: Django's admin, branded, for support agents and supervisors only,
 and only with a second factor (TOTP or a backup code) on top of the password."""
 
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.client_address import client_address
+from support import search
+from support.services.accounts import record_search
 
 
 class SupportCentreAuthenticationForm(OTPAdminAuthenticationForm):
@@ -12,9 +20,15 @@ class SupportCentreAuthenticationForm(OTPAdminAuthenticationForm):
     authenticator app, anything else against the backup codes, so only that one device is
     charged with a failed attempt."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # No device picker and no "challenge" button (not even after a wrong code): the kind
+        # of device follows from what is typed.
+        del self.fields["otp_device"], self.fields["otp_challenge"]
+        self.fields["otp_token"].label = _("Code from your authenticator app, or a backup code")
+        self.fields["otp_token"].widget.attrs.update(autocomplete="one-time-code")
+
     def _chosen_device(self, user):
-        if self.cleaned_data.get("otp_device"):
-            return super()._chosen_device(user)
         token = (self.cleaned_data.get("otp_token") or "").strip()
         model = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
         return model.objects.filter(user=user, confirmed=True).first()
@@ -29,3 +43,37 @@ class SupportCentreSite(OTPAdminSite):
 
     def __init__(self, name="admin"):
         super().__init__(name)
+
+    def get_urls(self):
+        return [
+            path("search/", self.admin_view(self.search_view), name="search"),
+            *super().get_urls(),
+        ]
+
+    def search_view(self, request):
+        """The one search box: a single match opens its page, several are listed by kind.
+        Every look-up is recorded (who searched for what)."""
+        if not (
+            request.user.has_perm("devices.view_unit")
+            and request.user.has_perm("accounts.view_user")
+        ):
+            raise PermissionDenied
+        results = search.search(request.GET.get("q", ""))
+        if results.term:
+            record_search(
+                agent=request.user, results=results, client_address=client_address(request)
+            )
+        match = results.only_match
+        if match is not None:
+            opts = match._meta
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", match.pk)
+        return TemplateResponse(
+            request,
+            "admin/support/search.html",
+            {
+                **self.each_context(request),
+                "title": _("Search"),
+                "results": results,
+                "search_term": results.term,
+            },
+        )

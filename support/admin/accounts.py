@@ -24,7 +24,7 @@ from accounts.models import AccountEmailChange, User
 from devices.models import Registration
 from devices.services import RegistryError
 from portal.client_address import client_address
-from support import forms
+from support import forms, roles
 from support.admin.base import (
     PendingRequestAdmin,
     ReadOnlyInline,
@@ -58,12 +58,30 @@ PROFILE_FIELDS = [
     "last_login",
 ]
 ACCESS_FIELDS = ["is_active", "is_staff", "is_superuser", "groups"]
+READ_ACCESS = ["is_active", "is_staff", "is_superuser", "role_names"]
+
+
+class RoleFilter(admin.SimpleListFilter):
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [
+            (str(group.pk), roles.role_label(group)) for group in Group.objects.order_by("name")
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        if not self.value().isdigit():
+            return queryset.none()
+        return queryset.filter(groups__id=int(self.value()))
 
 
 @admin.register(User)
 class AccountAdmin(RegistryAdmin):
     list_display = ["email", "full_name", "is_active", "is_staff", "email_verified_at"]
-    list_filter = ["is_active", "is_staff", "is_superuser", "groups"]
+    list_filter = ["is_active", "is_staff", "is_superuser", RoleFilter]
     # Exact, case-insensitive: served by the UPPER(email) unique index on any number of rows.
     search_fields = ["=email"]
     search_help_text = _("The exact e-mail address, in any letter case.")
@@ -82,9 +100,10 @@ class AccountAdmin(RegistryAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [(None, {"fields": ["email", "full_name"]})]
+        access = ACCESS_FIELDS if self.has_change_permission(request, obj) else READ_ACCESS
         return [
             (None, {"fields": PROFILE_FIELDS}),
-            (_("Support-centre access"), {"fields": [*ACCESS_FIELDS, "second_factor"]}),
+            (_("Support-centre access"), {"fields": [*access, "second_factor"]}),
             (_("Waiting support requests this person filed"), {"fields": ["pending_requests"]}),
         ]
 
@@ -92,13 +111,23 @@ class AccountAdmin(RegistryAdmin):
         if obj is None:
             return []
         editable = ACCESS_FIELDS if self.has_change_permission(request, obj) else []
-        fields = [*PROFILE_FIELDS, *ACCESS_FIELDS, "second_factor", "pending_requests"]
+        fields = [
+            *PROFILE_FIELDS,
+            *ACCESS_FIELDS,
+            "role_names",
+            "second_factor",
+            "pending_requests",
+        ]
         return [name for name in fields if name not in editable]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = forms.NewStaffAccountForm
         return super().get_form(request, obj, change=change, **kwargs)
+
+    @admin.display(description=_("Roles"))
+    def role_names(self, account):
+        return ", ".join(str(roles.role_label(group)) for group in account.groups.all()) or "—"
 
     @admin.display(description=_("second factor"))
     def second_factor(self, account):

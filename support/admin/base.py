@@ -5,9 +5,11 @@ the pages of a support request that waits out an objection window."""
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import PermissionDenied
+from django.forms.models import _get_foreign_key
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts import addresses
@@ -76,6 +78,38 @@ def form_page(request, model_admin, *, form, title, **context):
     )
 
 
+class HideEmptyInlines:
+    """A ModelAdmin mixin: a change page shows only the inline sections that have rows."""
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if obj is None:
+            return inlines
+        return [inline for inline in inlines if inline_has_rows(inline, request, obj)]
+
+
+def inline_has_rows(inline, request, obj):
+    fk = _get_foreign_key(type(obj), inline.model, fk_name=inline.fk_name)
+    return inline.get_queryset(request).filter(**{fk.name: obj}).exists()
+
+
+def who_acted(event):
+    """Who did what, exactly: the owner, a support agent, store staff, or the system itself
+    (a scheduled job, such as a change applied after its objection window)."""
+    actor = event.actor
+    if actor is None:
+        return _("the system (automatic)")
+    if actor.pk == event.from_account_id:
+        role = _("the owner")
+    elif actor.pk == event.to_account_id:
+        role = _("the new owner")
+    elif actor.is_staff:
+        role = _("support")
+    else:
+        role = _("customer or store staff")
+    return format_html("{} ({})", actor.email, role)
+
+
 class RegistryAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
     """Registry tables: fast on tens of millions of rows, never deleted."""
 
@@ -86,7 +120,7 @@ class RegistryAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(RegistryAdmin):
+class ReadOnlyAdmin(HideEmptyInlines, RegistryAdmin):
     """Viewed in the support centre, changed only through the services."""
 
     def has_add_permission(self, request, obj=None):

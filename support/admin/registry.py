@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import Claim
@@ -41,6 +42,7 @@ from support.admin.base import (
     form_page,
     search_by_code,
     typed_address,
+    who_acted,
 )
 from support.services import cases, ownership
 
@@ -56,7 +58,7 @@ class KitUnitInline(ReadOnlyInline):
     fk_name = "kit"
     fields = [
         "kind",
-        "production_code",
+        "code",
         "product_model",
         "status",
         "lost_or_stolen",
@@ -64,10 +66,17 @@ class KitUnitInline(ReadOnlyInline):
     ]
     readonly_fields = fields
 
+    @admin.display(description=_("production code"))
+    def code(self, unit):
+        return unit.formatted_code
+
 
 @admin.register(Kit)
 class KitAdmin(ReadOnlyAdmin):
     list_display = ["code", "imported_at"]
+    fields = ["code", "imported_at"]
+    readonly_fields = fields
+    ordering = ["-id"]  # newest first, along the primary key
     search_fields = ["box_code"]
     search_help_text = _("A box code, typed in any form (spaces, dashes).")
     inlines = [KitUnitInline]
@@ -92,10 +101,11 @@ class UnitRegistrationInline(ReadOnlyInline):
 
 class UnitAuditInline(ReadOnlyInline):
     model = AuditEvent
+    classes = ["untitled-rows"]
     fields = [
         "created_at",
         "action",
-        "actor",
+        "who",
         "from_account",
         "to_account",
         "verification_method",
@@ -105,6 +115,13 @@ class UnitAuditInline(ReadOnlyInline):
     readonly_fields = fields
     ordering = ["-created_at", "-id"]
     show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "from_account", "to_account")
+
+    @admin.display(description=_("who"))
+    def who(self, event):
+        return who_acted(event)
 
 
 class UnitTransferRequestInline(ReadOnlyInline):
@@ -156,11 +173,12 @@ class UnitAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["kind", "status", "lost_or_stolen"]
     list_select_related = ["product_model", "kit"]
+    ordering = ["-id"]  # newest first, along the primary key (and the partial indexes)
     search_fields = ["production_code"]
     search_help_text = _("A production code, typed in any form (spaces, dashes, lower case).")
     fields = [
         "kind",
-        "production_code",
+        "code",
         "kit_link",
         "other_unit",
         "product_model",
@@ -214,7 +232,9 @@ class UnitAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("under warranty until"))
     def warranty_until(self, unit):
-        return unit.warranty_until or "—"
+        if unit.warranty_until is None:
+            return "—"
+        return date_format(unit.warranty_until, "DATE_FORMAT")
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         if obj is not None:
@@ -355,6 +375,7 @@ class RegistrationAdmin(ReadOnlyAdmin):
     list_display = ["unit", "account", "source", "store", "started_at", "ended_at", "end_reason"]
     list_filter = ["source", "end_reason"]
     list_select_related = ["unit", "account", "store"]
+    ordering = ["-id"]  # newest first, along the primary key (and the filters' indexes)
     search_fields = ["account__email"]
     search_help_text = _("A production code or an account's exact e-mail address.")
 
@@ -372,7 +393,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "action",
-        "actor",
+        "who",
         "unit",
         "from_account",
         "to_account",
@@ -381,6 +402,11 @@ class AuditEventAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["action"]
     list_select_related = ["actor", "unit", "from_account", "to_account"]
+
+    @admin.display(description=_("who"))
+    def who(self, event):
+        return who_acted(event)
+
     search_fields = ["note"]
     search_help_text = _("A production code, or the exact e-mail of an account or an actor.")
 
@@ -403,6 +429,7 @@ class TransferRequestAdmin(ReadOnlyAdmin):
     list_display = ["unit", "requester", "owner", "status", "created_at", "decided_at"]
     list_filter = ["status"]
     list_select_related = ["unit", "requester", "owner"]
+    ordering = ["-id"]
     search_fields = ["unit__production_code"]
 
     def get_search_results(self, request, queryset, search_term):
@@ -416,6 +443,7 @@ class TransferRequestAdmin(ReadOnlyAdmin):
 class HandoverCodeAdmin(ReadOnlyAdmin):
     list_display = ["owner", "created_at", "expires_at", "used_at", "used_by", "cancelled_at"]
     list_select_related = ["owner", "used_by"]
+    ordering = ["-id"]
     exclude = ["code"]  # the secret stays with the owner and the buyer
 
 
@@ -444,40 +472,108 @@ class OwnershipChangeAdmin(PendingRequestAdmin):
         return reverse("admin:devices_unit_change", args=[change.unit_id])
 
 
-@admin.register(Case)
-class CaseAdmin(RegistryAdmin):
-    """The support queue: oldest first, with who handles each case."""
+class CaseStatusFilter(admin.SimpleListFilter):
+    """The queue opens on the open cases; decided ones are a click away."""
 
-    list_display = ["opened_at", "kind", "unit", "account", "status", "handled_by"]
-    list_filter = ["status", "kind"]
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("decided", _("decided")), ("all", _("all"))]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("open"),
+        }
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        if self.value() == "decided":
+            return queryset.filter(status=Case.Status.DECIDED)
+        return queryset.filter(status=Case.Status.OPEN)
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    """The support queue: open cases, oldest first, with their age and who handles each."""
+
+    list_display = ["opened", "age", "kind", "about", "status", "handler"]
+    list_filter = [CaseStatusFilter, "kind"]
     list_select_related = ["unit", "account", "handled_by"]
-    ordering = ["opened_at"]
+    search_fields = ["account__email"]
+    search_help_text = _("A production code, or the e-mail of the account the case is about.")
     fields = [
         "kind",
-        "unit",
-        "account",
-        "transfer_request",
         "status",
         "opened_at",
-        "handled_by",
+        "handler",
+        "unit_link",
+        "account_link",
+        "subject",
         "decided_at",
         "outcome",
     ]
-    readonly_fields = [
-        "kind",
-        "unit",
-        "account",
-        "transfer_request",
-        "status",
-        "opened_at",
-        "decided_at",
-        "outcome",
-    ]
-    raw_id_fields = ["handled_by"]
+    readonly_fields = fields
     change_form_template = "admin/devices/case/change_form.html"
 
-    def has_add_permission(self, request):
-        return False
+    def get_ordering(self, request):
+        # Open cases oldest first (their partial index); decided ones newest first.
+        return ["-id"] if request.GET.get(CaseStatusFilter.parameter_name) else ["opened_at"]
+
+    def get_search_results(self, request, queryset, search_term):
+        found = search_by_code(
+            queryset, search_term, codes.parse_unit_code, "unit__production_code"
+        )
+        if found is None:
+            found = queryset.filter(account__email__iexact=typed_address(search_term))
+        return found, False
+
+    @admin.display(description=_("opened"), ordering="opened_at")
+    def opened(self, case):
+        return case.opened_at
+
+    @admin.display(description=_("age"))
+    def age(self, case):
+        return timesince(case.opened_at, depth=1)
+
+    @admin.display(description=_("about"))
+    def about(self, case):
+        return case.unit or case.account
+
+    @admin.display(description=_("handled by"))
+    def handler(self, case):
+        return case.handled_by.email if case.handled_by_id else _("nobody yet")
+
+    @admin.display(description=_("unit"))
+    def unit_link(self, case):
+        return admin_link(case.unit)
+
+    @admin.display(description=_("account"))
+    def account_link(self, case):
+        return admin_link(case.account)
+
+    @admin.display(description=_("what it is about"))
+    def subject(self, case):
+        about = case.transfer_request or case.contested_request
+        if about is None:
+            return "—"
+        requested_by = getattr(about, "requested_by", None) or about.requester
+        return format_html(
+            "{} ({}: {}){}",
+            admin_link(about),
+            _("requested by"),
+            requested_by.email,
+            format_html(" — {}", about.note) if getattr(about, "note", "") else "",
+        )
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         if obj is not None and obj.status == Case.Status.OPEN:
@@ -487,14 +583,37 @@ class CaseAdmin(RegistryAdmin):
                 context["can_decide"] = False
             else:
                 context["can_decide"] = True
+                context["decision_form"] = decision_form(obj)
+            context["can_take"] = obj.handled_by_id != request.user.pk
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
             path("<int:pk>/decide/", view(self.decide_view), name="devices_case_decide"),
+            path("<int:pk>/take/", view(self.take_view), name="devices_case_take"),
             *super().get_urls(),
         ]
+
+    def take_view(self, request, pk):
+        case = get_object_or_404(Case, pk=pk)
+        if request.method != "POST" or not self.has_view_permission(request, case):
+            raise PermissionDenied
+        try:
+            previous = cases.take_case(case=case, agent=request.user)
+        except RegistryError as error:
+            messages.error(request, error.message)
+        else:
+            self.log_change(request, case, "taken")
+            if previous is not None and previous != request.user:
+                messages.success(
+                    request,
+                    _("You now handle this case (it was with %(email)s).")
+                    % {"email": previous.email},
+                )
+            else:
+                messages.success(request, _("You now handle this case."))
+        return redirect("admin:devices_case_change", case.pk)
 
     def decide_view(self, request, pk):
         case = get_object_or_404(
@@ -508,7 +627,7 @@ class CaseAdmin(RegistryAdmin):
         )
         if not request.user.has_perm(needed):
             raise PermissionDenied
-        form = forms.DecideCaseForm(request.POST or None, decisions=cases.CASE_DECISIONS[case.kind])
+        form = decision_form(case, request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
                 cases.decide_case(
@@ -531,3 +650,16 @@ class CaseAdmin(RegistryAdmin):
             form=form,
             title=_("Decide the case"),
         )
+
+
+def decision_form(case, data=None):
+    return forms.DecideCaseForm(data, decisions=cases.CASE_DECISIONS[case.kind])
+
+
+def admin_link(obj):
+    """A link to an object's page in the support centre (— for none)."""
+    if obj is None:
+        return "—"
+    opts = obj._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, obj)

@@ -56,6 +56,18 @@ def record_account_search(*, agent, term, found, client_address=None):
     )
 
 
+def record_search(*, agent, results, client_address=None):
+    """Who searched the support centre for what, and what a single match was."""
+    record_event(
+        action=AuditEvent.Action.SEARCHED,
+        actor=agent,
+        unit=results.units[0] if len(results.units) == 1 else None,
+        from_account=results.accounts[0] if len(results.accounts) == 1 else None,
+        note=f"searched for: {results.term}"[:500],
+        client_address=client_address,
+    )
+
+
 def record_account_view(*, agent, account, client_address=None):
     record_event(
         action=AuditEvent.Action.ACCOUNT_VIEWED,

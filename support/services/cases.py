@@ -43,6 +43,19 @@ def check_may_decide(case, agent):
 
 
 @transaction.atomic
+def take_case(*, case, agent):
+    """An agent takes an open case from the queue (or over from a colleague). Returns who
+    handled it before, if anyone."""
+    case = Case.objects.select_for_update().select_related("handled_by").get(pk=case.pk)
+    if case.status != Case.Status.OPEN:
+        raise RegistryError("decided", _("This case is already decided."))
+    previous = case.handled_by
+    case.handled_by = agent
+    case.save(update_fields=["handled_by"])
+    return previous
+
+
+@transaction.atomic
 def decide_case(
     *, case, agent, decision, note, verification_method="", to_account=None, client_address=None
 ):

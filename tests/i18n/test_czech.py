@@ -20,7 +20,7 @@ from tests.factories import RegistrationFactory, UnitFactory, UserFactory
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 CATALOGUE = BASE_DIR / "locale" / "cs" / "LC_MESSAGES"
-APPS = ["accounts", "devices", "claims", "portal"]
+APPS = ["accounts", "devices", "claims", "support", "portal"]
 _TEMPLATE_CALL = re.compile(r"""\b[np]?gettext\(\s*u?('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext"}
 
