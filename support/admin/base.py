@@ -99,10 +99,10 @@ def who_acted(event):
     actor = event.actor
     if actor is None:
         return _("the system (automatic)")
-    if actor.pk == event.from_account_id:
-        role = _("the owner")
-    elif actor.pk == event.to_account_id:
+    if actor.pk == event.to_account_id and event.from_account_id is not None:
         role = _("the new owner")
+    elif actor.pk in (event.from_account_id, event.to_account_id):
+        role = _("the owner")
     elif actor.is_staff:
         role = _("support")
     else:

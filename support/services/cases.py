@@ -46,7 +46,7 @@ def check_may_decide(case, agent):
 def take_case(*, case, agent):
     """An agent takes an open case from the queue (or over from a colleague). Returns who
     handled it before, if anyone."""
-    case = Case.objects.select_for_update().select_related("handled_by").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("handled_by").get(pk=case.pk)
     if case.status != Case.Status.OPEN:
         raise RegistryError("decided", _("This case is already decided."))
     previous = case.handled_by

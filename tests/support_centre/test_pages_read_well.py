@@ -1,0 +1,140 @@
+"""What an agent reads on the unit, kit and account pages: grouped codes, local times with
+their zone, human labels, no empty sections, exactly who did what; a language switch in the
+header; a sign-in form that stays simple after a wrong code."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from devices.models import AuditEvent, OwnershipChange
+from devices.services import register_unit
+from tests.conftest import CommitAwareClient
+from tests.factories import TEST_PASSWORD, KitFactory, UnitFactory
+from tests.support.pages import table_rows
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def registered_unit(owner):
+    unit = KitFactory().units.get(kind="holder")
+    register_unit(unit=unit, account=owner, actor=owner, source="customer")
+    return unit
+
+
+def unit_page(client, unit):
+    return client.get(reverse("admin:devices_unit_change", args=[unit.pk]))
+
+
+def audit_rows(page):
+    return table_rows(page, "audit_events-group")
+
+
+def test_the_unit_page_groups_codes_and_shows_local_dates(agent_client, registered_unit):
+    registered_unit.refresh_from_db()
+    page = unit_page(agent_client, registered_unit)
+    assert registered_unit.formatted_code in page.text
+    assert registered_unit.production_code not in page.text.replace(
+        f"/{registered_unit.pk}/", ""
+    )
+    until = registered_unit.warranty_until
+    assert f"{until:%b}. {until.day}, {until.year}" in page.text  # not ISO
+    assert until.isoformat() not in page.text
+
+
+def test_every_time_on_the_unit_page_is_local_with_its_zone(agent_client, registered_unit):
+    event = AuditEvent.objects.get(unit=registered_unit)
+    rows = audit_rows(unit_page(agent_client, registered_unit))
+    with translation.override("en"):
+        expected = formats.date_format(
+            timezone.localtime(event.created_at, ZoneInfo("Europe/Prague")), "DATETIME_FORMAT"
+        )
+    assert expected.endswith(" CET")  # Europe/Prague in November, named
+    assert rows[0][1] == expected
+
+
+def test_the_audit_trail_names_the_owner_and_the_system(
+    agent_client, support_agent, owner, registered_unit, stranger
+):
+    agent_client.post(
+        reverse("admin:devices_unit_reassign", args=[registered_unit.pk]),
+        {
+            "to_account": stranger.email,
+            "verification_method": "identity_in_store",
+            "note": "ID card checked at the counter",
+        },
+    )
+    OwnershipChange.objects.update(effective_at=timezone.now() - datetime.timedelta(minutes=1))
+    call_command("run_jobs")
+    rows = audit_rows(unit_page(agent_client, registered_unit))
+    by_action = {row[2]: row for row in rows}
+    assert by_action["registered"][3] == f"{owner.email} (the owner)"
+    requested = by_action["release or reassignment requested"]
+    assert requested[3] == f"{support_agent.email} (support)"
+    assert requested[6] == "identity checked in a store"
+    assert by_action["transferred"][3] == "the system (automatic)"
+
+
+def test_empty_sections_are_not_shown(agent_client, registered_unit):
+    page = unit_page(agent_client, registered_unit)
+    assert 'id="registrations-group"' in page.text
+    assert 'id="audit_events-group"' in page.text
+    for empty in ("transfer_requests", "ownership_changes", "claims_as_faulty"):
+        assert f'id="{empty}-group"' not in page.text
+
+
+def test_the_reassignment_confirmation_gives_a_local_time_with_its_zone(
+    agent_client, registered_unit, stranger
+):
+    response = agent_client.post(
+        reverse("admin:devices_unit_reassign", args=[registered_unit.pk]),
+        {
+            "to_account": stranger.email,
+            "verification_method": "identity_in_store",
+            "note": "ID card checked at the counter",
+        },
+        follow=True,
+    )
+    message = str(list(response.context["messages"])[0])
+    assert message.startswith("Reassign requested; it takes effect on ")
+    assert message.endswith(" CET unless the owner objects.")
+    assert "+00:00" not in message
+
+
+def test_the_language_switch_in_the_header_sets_the_agents_language(agent_client, support_agent):
+    page = agent_client.get(reverse("admin:devices_unit_changelist"))
+    assert 'name="language" value="cs"' in page.text
+    response = agent_client.post(
+        reverse("accounts:set_language"),
+        {"language": "cs", "next": reverse("admin:devices_unit_changelist")},
+        follow=True,
+    )
+    support_agent.refresh_from_db()
+    assert support_agent.language == "cs"
+    assert "Centrum podpory" in response.text
+    assert 'name="language" value="en"' in response.text
+
+
+def test_a_wrong_code_leaves_a_clean_sign_in_form(support_agent):
+    TOTPDevice.objects.create(user=support_agent, name="phone", confirmed=True)
+    response = CommitAwareClient().post(
+        reverse("admin:login"),
+        {"username": support_agent.email, "password": TEST_PASSWORD, "otp_token": "123456"},
+    )
+    assert response.status_code == 200
+    assert "OTP Device" not in response.text
+    assert "otp_device" not in response.text
+    assert "Get OTP Challenge" not in response.text
+    assert "Code from your authenticator app, or a backup code" in response.text
+
+
+def test_a_loose_unit_page_has_no_kit_sections(agent_client):
+    unit = UnitFactory()
+    page = unit_page(agent_client, unit)
+    assert "none (loose replacement stock)" in page.text
+    assert 'id="audit_events-group"' not in page.text
