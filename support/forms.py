@@ -55,6 +55,7 @@ class ReleaseForm(forms.Form):
 
 class ReassignForm(ReleaseForm):
     to_account = AccountByEmailField(label=_("New owner's e-mail"))
+    field_order = ["to_account", "verification_method", "note"]  # who first, then why
 
 
 class AssignForm(forms.Form):

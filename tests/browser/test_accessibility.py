@@ -159,7 +159,8 @@ def tab_to(page, name, limit=60):
             const el = document.activeElement;
             if (!el || el === document.body) return '';
             const label = el.labels && el.labels[0] ? el.labels[0].textContent : '';
-            return [el.textContent, el.getAttribute('aria-label'), label]
+            const value = el.type === 'submit' ? el.value : '';  // an <input>'s name
+            return [el.textContent, el.getAttribute('aria-label'), label, value]
                 .filter(Boolean).join(' ').replace(/\\s+/g, ' ').trim();
         }""")
         if name in text:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from devices.models import Case
 from devices.services import report_not_mine
-from tests.factories import RegistrationFactory, UnitFactory, UserFactory
+from tests.factories import RegistrationFactory, UserFactory
 from tests.support.pages import table_rows
 
 pytestmark = pytest.mark.django_db

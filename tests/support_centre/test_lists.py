@@ -58,7 +58,7 @@ def test_the_registration_list_shows_every_registration_and_filters_by_how_it_en
     ended = RegistrationFactory(
         started_at=timezone.now() - datetime.timedelta(days=1),
         ended_at=timezone.now(),
-        end_reason=Registration.EndReason.RELEASED_BY_SUPPORT
+        end_reason=Registration.EndReason.RELEASED_BY_SUPPORT,
     )
     rows = listed(agent_client, "devices_registration")
     assert [row[0] for row in rows] == [ended.unit.formatted_code, open_one.unit.formatted_code]
@@ -78,9 +78,7 @@ def test_the_audit_list_shows_every_event_newest_first_and_filters_by_action(age
 
 def test_the_transfer_request_list_shows_every_request_and_filters_by_status(agent_client):
     owner, requester = UserFactory(), UserFactory()
-    pending = TransferRequest.objects.create(
-        unit=UnitFactory(), requester=requester, owner=owner
-    )
+    pending = TransferRequest.objects.create(unit=UnitFactory(), requester=requester, owner=owner)
     declined = TransferRequest.objects.create(
         unit=UnitFactory(), requester=requester, owner=owner, status="declined"
     )
@@ -90,9 +88,7 @@ def test_the_transfer_request_list_shows_every_request_and_filters_by_status(age
     assert [row[0] for row in rows] == [pending.unit.formatted_code]
 
 
-def test_the_account_list_shows_accounts_and_filters_staff_and_roles(
-    agent_client, support_agent
-):
+def test_the_account_list_shows_accounts_and_filters_staff_and_roles(agent_client, support_agent):
     customer = UserFactory(email="a.customer@example.com")
     rows = listed(agent_client, "accounts_user")
     assert {row[0] for row in rows} >= {customer.email, support_agent.email}

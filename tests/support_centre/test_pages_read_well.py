@@ -39,9 +39,7 @@ def test_the_unit_page_groups_codes_and_shows_local_dates(agent_client, register
     registered_unit.refresh_from_db()
     page = unit_page(agent_client, registered_unit)
     assert registered_unit.formatted_code in page.text
-    assert registered_unit.production_code not in page.text.replace(
-        f"/{registered_unit.pk}/", ""
-    )
+    assert registered_unit.production_code not in page.text.replace(f"/{registered_unit.pk}/", "")
     until = registered_unit.warranty_until
     assert f"{until:%b}. {until.day}, {until.year}" in page.text  # not ISO
     assert until.isoformat() not in page.text
