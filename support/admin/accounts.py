@@ -26,6 +26,7 @@ from devices.services import RegistryError
 from portal.client_address import client_address
 from support import forms, roles
 from support.admin.base import (
+    HideEmptyInlines,
     PendingRequestAdmin,
     ReadOnlyInline,
     RegistryAdmin,
@@ -79,7 +80,7 @@ class RoleFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class AccountAdmin(RegistryAdmin):
+class AccountAdmin(HideEmptyInlines, RegistryAdmin):
     list_display = ["email", "full_name", "is_active", "is_staff", "email_verified_at"]
     list_filter = ["is_active", "is_staff", "is_superuser", RoleFilter]
     # Exact, case-insensitive: served by the UPPER(email) unique index on any number of rows.

@@ -15,7 +15,13 @@ from claims.models import Claim, Invitation
 from devices.services import RegistryError
 from portal.client_address import client_address
 from portal.csv_export import streamed_csv
-from support.admin.base import ReadOnlyAdmin, ReadOnlyInline, RegistryAdmin, form_page
+from support.admin.base import (
+    HideEmptyInlines,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    RegistryAdmin,
+    form_page,
+)
 from support.services import stores as services
 
 
@@ -33,7 +39,7 @@ class StoreMembershipInline(ReadOnlyInline):
 
 
 @admin.register(Store)
-class StoreAdmin(RegistryAdmin):
+class StoreAdmin(HideEmptyInlines, RegistryAdmin):
     list_display = ["name", "kind", "is_active", "created_at"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "address"]
