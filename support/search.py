@@ -8,6 +8,7 @@ alone. Addresses match exactly in any letter case. Names match by word similarit
 trigram index of the name folded to lower case without diacritics ("novak" finds "Novák").
 """
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, FloatField, Func, OuterRef, Subquery, Value
@@ -60,7 +61,8 @@ class WordDistance(Func):
 
 def search(term):
     """Everything the typed term names, grouped."""
-    term = (term or "").strip()[:200]
+    # Control characters (a NUL byte PostgreSQL refuses, a pasted tab) are never meant.
+    term = "".join(ch for ch in (term or "") if unicodedata.category(ch) != "Cc").strip()[:200]
     results = SearchResults(term=term)
     if not term:
         return results

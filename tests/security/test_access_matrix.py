@@ -250,6 +250,7 @@ def test_only_the_support_centre_reaches_the_admin(world, role):
         reverse("admin:devices_unit_release", args=[world["unit"].pk]),
         reverse("admin:accounts_user_change", args=[world["users"]["customer_a"].pk]),
         reverse("admin:index"),
+        reverse("admin:search") + "?q=novak",
     ]
     for url in urls:
         response = client.get(url)

@@ -180,3 +180,39 @@ def test_support_centre_forms(scene, name, support_agent):
     url = reverse(name, args=[scene["unit"].pk])
     # Valid support input may (rightly) start a change of the victim's unit: check 500s only.
     fuzz(client, url, ADMIN_UNIT_FORMS[name], UserFactory(), scene["victim_values"])
+
+
+SEARCHES = [
+    "admin:search",
+    "admin:devices_unit_changelist",
+    "admin:devices_kit_changelist",
+    "admin:devices_registration_changelist",
+    "admin:devices_auditevent_changelist",
+    "admin:devices_transferrequest_changelist",
+    "admin:devices_case_changelist",
+    "admin:accounts_user_changelist",
+]
+
+
+@pytest.mark.parametrize("name", SEARCHES)
+def test_support_centre_searches(scene, name, support_agent):
+    """Whatever is typed into a search box (NUL bytes, 100,000 characters, look-alike
+    letters, the victim's codes), the answer is a page, never a 500."""
+    client = verified_client(support_agent)
+    client.raise_request_exception = False
+    url = reverse(name)
+    for term in EDGE_CASES + ["nov\x00ak", "a@b\x00.cz", "H\x001234 5678 9012"]:
+        assert client.get(url, {"q": term}).status_code < 500, (url, term)
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(st.one_of(junk, st.sampled_from(scene["victim_values"])))
+    def check(term):
+        response = client.get(url, {"q": term})
+        assert response.status_code < 500, (url, term)
+
+    check()
