@@ -44,6 +44,19 @@ LOGINS = [
     ("admin@example.com", "Adam Správce", "superuser (admin)", True, True),
 ]
 GROUPS = {"support@example.com": SUPPORT_AGENTS, "supervisor@example.com": SUPERVISORS}
+# More customers, each with a registered kit, so the support centre's lists and its search by
+# name ("novak" finds "Petr Novák" and "Jana Nováková") have something to find.
+DEMO_CUSTOMERS = [
+    ("petr.novak@example.cz", "Petr Novák"),
+    ("eva.novakova@example.cz", "Eva Nováková"),
+    ("tomas.dvorak@example.cz", "Tomáš Dvořák"),
+    ("lenka.dvorakova@example.cz", "Lenka Dvořáková"),
+    ("jiri.cerny@example.cz", "Jiří Černý"),
+    ("sarka.ruzickova@example.cz", "Šárka Růžičková"),
+    ("ondrej.stastny@example.cz", "Ondřej Šťastný"),
+    ("marie.prochazkova@example.cz", "Marie Procházková"),
+]
+DEMO_CUSTOMER_FIRST_KIT = 100  # their kits: serials DEMO_FIRST_SERIAL + 100, + 101, …
 
 
 class Command(BaseCommand):
@@ -72,6 +85,11 @@ class Command(BaseCommand):
                 if user.is_staff:
                     self._second_factor(user)
             self._register_demo_kit(users["customer@example.com"])
+            for index, (email, name) in enumerate(DEMO_CUSTOMERS):
+                customer = self._user(email, name, False, False)
+                self._register_demo_kit(
+                    customer, serial=DEMO_FIRST_SERIAL + DEMO_CUSTOMER_FIRST_KIT + index
+                )
         self.stdout.write(
             self.style.SUCCESS(f"Demo data is ready. Demo logins (password '{DEMO_PASSWORD}'):")
         )
@@ -129,8 +147,8 @@ class Command(BaseCommand):
             StaticToken(device=backup, token=token) for token in DEMO_BACKUP_CODES
         )
 
-    def _register_demo_kit(self, customer):
-        kit = Kit.objects.get(box_code=codes.make_box_code(DEMO_FIRST_SERIAL))
+    def _register_demo_kit(self, customer, serial=DEMO_FIRST_SERIAL):
+        kit = Kit.objects.get(box_code=codes.make_box_code(serial))
         for unit in Unit.objects.filter(kit=kit):
             if not Registration.objects.filter(unit=unit, ended_at__isnull=True).exists():
                 register_unit(
