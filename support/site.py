@@ -10,6 +10,7 @@ from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from devices.models import Case
 from portal.client_address import client_address
 from support import search
 from support.services.accounts import record_search
@@ -34,6 +35,9 @@ class SupportCentreAuthenticationForm(OTPAdminAuthenticationForm):
         return model.objects.filter(user=user, confirmed=True).first()
 
 
+QUEUE_COUNT_CAP = 1000  # the home page counts open cases up to "more than 1000", no further
+
+
 class SupportCentreSite(OTPAdminSite):
     site_header = _("Support centre")
     site_title = _("Support centre")
@@ -43,6 +47,17 @@ class SupportCentreSite(OTPAdminSite):
 
     def __init__(self, name="admin"):
         super().__init__(name)
+
+    def index(self, request, extra_context=None):
+        """The home page: the search box and how the case queue stands."""
+        extra_context = extra_context or {}
+        if request.user.has_perm("devices.view_case"):
+            open_cases = Case.objects.filter(status=Case.Status.OPEN).order_by("opened_at")
+            count = open_cases[: QUEUE_COUNT_CAP + 1].count()
+            extra_context["open_cases"] = min(count, QUEUE_COUNT_CAP)
+            extra_context["more_open_cases"] = count > QUEUE_COUNT_CAP
+            extra_context["oldest_case"] = open_cases.first()
+        return super().index(request, extra_context)
 
     def get_urls(self):
         return [

@@ -99,3 +99,9 @@ def test_the_case_page_shows_what_it_is_about_and_the_decision_form(agent_client
     assert f'action="{reverse("admin:devices_case_decide", args=[case.pk])}"' in page.text
     assert "Release the unit from its owner" in page.text
     assert "Handled by" not in page.text or "nobody yet" in page.text
+
+
+def test_the_home_page_says_how_the_queue_stands(agent_client, queue):
+    page = agent_client.get(reverse("admin:index"))
+    assert "2 open cases in the queue" in page.text
+    assert "the oldest waits 3\xa0days" in page.text
