@@ -183,9 +183,38 @@ class PendingRequestAdmin(ReadOnlyAdmin):
     apply_permission = None
     apply_service = cancel_service = None
     related = ()
+    # After what the request is about (``subject_fields``), its life: who, why, when.
+    subject_fields = []
+    fields_after_subject = [
+        "verification_method",
+        "note",
+        "requested_by",
+        "requested_at",
+        "effective_at",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
 
     def page_context(self, change):
         return {}
+
+    def get_fields(self, request, obj=None):
+        # "decided by" empty means the periodic job applied it: the page says so.
+        fields = [*self.subject_fields, *self.fields_after_subject]
+        return ["decider" if name == "decided_by" else name for name in fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "decider"]
+
+    @admin.display(description=_("applied or cancelled by"))
+    def decider(self, change):
+        if change.decided_by_id is not None:
+            return change.decided_by.email
+        if change.decided_at is not None:
+            return _("the system (automatic)")
+        return "—"
 
     def after_decision(self, change):
         raise NotImplementedError

@@ -460,6 +460,7 @@ class OwnershipChangeAdmin(PendingRequestAdmin):
     ]
     list_filter = ["status", "kind", "verification_method"]
     list_select_related = ["unit", "from_account", "to_account", "requested_by"]
+    subject_fields = ["kind", "unit", "from_account", "to_account"]
     apply_permission = "devices.apply_ownership_change"
     apply_service = ownership.apply_ownership_change
     cancel_service = ownership.cancel_ownership_change

@@ -3,6 +3,7 @@ their zone, human labels, no empty sections, exactly who did what; a language sw
 header; a sign-in form that stays simple after a wrong code."""
 
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -136,3 +137,24 @@ def test_a_loose_unit_page_has_no_kit_sections(agent_client):
     page = unit_page(agent_client, unit)
     assert "none (loose replacement stock)" in page.text
     assert 'id="audit_events-group"' not in page.text
+
+
+def test_a_change_the_job_applied_says_the_system_applied_it(
+    agent_client, support_agent, registered_unit, stranger
+):
+    agent_client.post(
+        reverse("admin:devices_unit_reassign", args=[registered_unit.pk]),
+        {
+            "to_account": stranger.email,
+            "verification_method": "identity_in_store",
+            "note": "ID card checked at the counter",
+        },
+    )
+    OwnershipChange.objects.update(effective_at=timezone.now() - datetime.timedelta(minutes=1))
+    call_command("run_jobs")
+    change = OwnershipChange.objects.get()
+    page = agent_client.get(reverse("admin:devices_ownershipchange_change", args=[change.pk]))
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
+    assert f"Requested by: {support_agent.email}" in text
+    assert "Applied or cancelled by: the system (automatic)" in text
+    assert "Verification method: identity checked in a store" in text
