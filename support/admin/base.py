@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from accounts import addresses
@@ -150,15 +151,27 @@ def typed_address(search_term):
     return addresses.comparable(search_term.strip()).lower()
 
 
-def search_by_code(queryset, search_term, parse, field):
+def search_by_code(request, queryset, search_term, parse, field):
     """Exact match through the unique index after normalising (the admin's own `=` lookup
-    compares UPPER() values and would scan the table). None when it is not a code; the whole
+    compares UPPER() values and would scan the table). None when it is not a code (a term
+    that looks like one gets the reason, and a link to the search of everything); the whole
     list when nothing is searched."""
     if not search_term.strip():
         return queryset
     try:
         code = parse(search_term)
-    except codes.CodeError:
+    except codes.CodeError as error:
+        if "@" not in search_term and any(ch.isdigit() for ch in search_term):
+            messages.warning(
+                request,
+                format_html(
+                    '{} <a href="{}?{}">{}</a>',
+                    error.message,
+                    reverse("admin:search"),
+                    urlencode({"q": search_term.strip()}),
+                    _("Search everything for this"),
+                ),
+            )
         return None
     return queryset.filter(**{field: code})
 

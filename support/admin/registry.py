@@ -86,7 +86,7 @@ class KitAdmin(ReadOnlyAdmin):
         return kit.formatted_code
 
     def get_search_results(self, request, queryset, search_term):
-        found = search_by_code(queryset, search_term, codes.parse_box_code, "box_code")
+        found = search_by_code(request, queryset, search_term, codes.parse_box_code, "box_code")
         return (found, False) if found is not None else (queryset.none(), False)
 
 
@@ -204,7 +204,9 @@ class UnitAdmin(ReadOnlyAdmin):
         return unit.formatted_code
 
     def get_search_results(self, request, queryset, search_term):
-        found = search_by_code(queryset, search_term, codes.parse_unit_code, "production_code")
+        found = search_by_code(
+            request, queryset, search_term, codes.parse_unit_code, "production_code"
+        )
         return (found, False) if found is not None else (queryset.none(), False)
 
     @admin.display(description=_("kit"))
@@ -381,7 +383,7 @@ class RegistrationAdmin(ReadOnlyAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         found = search_by_code(
-            queryset, search_term, codes.parse_unit_code, "unit__production_code"
+            request, queryset, search_term, codes.parse_unit_code, "unit__production_code"
         )
         if found is None:
             found = queryset.filter(account__email__iexact=typed_address(search_term))
@@ -412,7 +414,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         found = search_by_code(
-            queryset, search_term, codes.parse_unit_code, "unit__production_code"
+            request, queryset, search_term, codes.parse_unit_code, "unit__production_code"
         )
         if found is None:
             email = typed_address(search_term)
@@ -434,7 +436,7 @@ class TransferRequestAdmin(ReadOnlyAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         found = search_by_code(
-            queryset, search_term, codes.parse_unit_code, "unit__production_code"
+            request, queryset, search_term, codes.parse_unit_code, "unit__production_code"
         )
         return (found, False) if found is not None else (queryset.none(), False)
 
@@ -532,7 +534,7 @@ class CaseAdmin(ReadOnlyAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         found = search_by_code(
-            queryset, search_term, codes.parse_unit_code, "unit__production_code"
+            request, queryset, search_term, codes.parse_unit_code, "unit__production_code"
         )
         if found is None:
             found = queryset.filter(account__email__iexact=typed_address(search_term))

@@ -117,3 +117,19 @@ def test_nobody_outside_support_can_search(who):
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
     assert not AuditEvent.objects.filter(action="searched").exists()
+
+
+def test_a_box_code_in_the_unit_list_says_what_it_is_and_links_to_the_search(agent_client):
+    kit = KitFactory()
+    typed = codes.format_box_code(kit.box_code)
+    response = agent_client.get(reverse("admin:devices_unit_changelist"), {"q": typed})
+    assert table_rows(response) == []
+    assert "This is a box code, not the code of a single unit." in response.text
+    assert f'href="{SEARCH}?q={typed.replace(" ", "+")}"' in response.text
+
+
+def test_a_mistyped_code_in_a_list_search_says_so(agent_client):
+    code = UnitFactory().production_code
+    mistyped = code[:-1] + str((int(code[-1]) + 1) % 10)
+    response = agent_client.get(reverse("admin:devices_auditevent_changelist"), {"q": mistyped})
+    assert "One character looks mistyped: please check the code." in response.text
