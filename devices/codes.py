@@ -28,8 +28,9 @@ UNIT_CODE_LENGTH = 13
 SERIAL_LENGTH = 11
 
 _LOOKALIKE_DIGITS = str.maketrans("OQILZSB", "0011258")
-# Spaces of any kind and every dash-like character people paste from documents.
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+# Spaces of any kind (zero-width ones too) and every dash-like character people paste from
+# documents.
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u200b-\u200d\u2060\ufeff]+")
 # Already canonical input (catalogue files, scanners) skips normalising: same result, faster.
 _CANONICAL_BOX = re.compile(r"[0-9]{12}")
 _CANONICAL_UNIT = re.compile(r"[HC][0-9]{12}")

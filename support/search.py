@@ -61,20 +61,50 @@ class WordDistance(Func):
 
 def search(term):
     """Everything the typed term names, grouped."""
-    # Control characters (a NUL byte PostgreSQL refuses, a pasted tab) are never meant.
-    term = "".join(ch for ch in (term or "") if unicodedata.category(ch) != "Cc").strip()[:200]
-    results = SearchResults(term=term)
+    # Control and format characters (a NUL byte PostgreSQL refuses, a pasted tab or
+    # zero-width space) are never meant.
+    term = "".join(ch for ch in (term or "") if unicodedata.category(ch) not in ("Cc", "Cf"))
+    term = term.strip()
+    results = SearchResults(term=term[:MAX_TERM])
     if not term:
         return results
-    if "@" in term:
+    if len(term) > MAX_TERM:
+        results.hint = _("This is too long for a code, an e-mail address or a name.")
+    elif "@" in term:
         results.accounts = list(accounts_by_address(term))
-    elif any(character.isdigit() for character in codes.normalise(term)):
+    elif looks_like_a_code(term):
         search_codes(term, results)
     else:
-        found = list(accounts_by_name(term)[: NAME_RESULTS + 1])
-        results.accounts = found[:NAME_RESULTS]
-        results.more_accounts = len(found) > NAME_RESULTS
+        search_names(term, results)
     return results
+
+
+MAX_TERM = 200
+
+
+def looks_like_a_code(term):
+    """Mostly digits (a box code, or a letter and digits): names and stray text are not."""
+    text = codes.normalise(term)
+    digits = sum(ch.isdigit() for ch in text)
+    return digits >= 6 and digits >= len(text) - 3
+
+
+def search_names(term, results):
+    """The accounts of exactly this name (case and diacritics aside) when there are any;
+    otherwise the closest names."""
+    exact = list(accounts_named(term)[: NAME_RESULTS + 1])
+    found = exact or list(accounts_by_name(term)[: NAME_RESULTS + 1])
+    results.accounts = found[:NAME_RESULTS]
+    results.more_accounts = len(found) > NAME_RESULTS
+
+
+def accounts_named(term):
+    # Equality on the folded name is served by the same trigram index.
+    return (
+        User.objects.alias(folded=SearchFold("full_name"))
+        .filter(folded=SearchFold(Value(" ".join(term.split()))))
+        .order_by("pk")
+    )
 
 
 def accounts_by_address(term):
@@ -98,9 +128,8 @@ def owner_email():
 
 def search_codes(term, results):
     """A unit code (a letter and 12 digits) or a box code (12 digits), in any form."""
-    letter = codes.normalise(term)[:1]
     try:
-        if letter in codes.KIND_LETTERS:
+        if codes.normalise(term)[:1].isalpha():
             code = codes.parse_unit_code(term)
             results.units = list(
                 Unit.objects.select_related("product_model")

@@ -1,7 +1,7 @@
 """The support centre: Django's admin, branded, for support agents and supervisors only,
 and only with a second factor (TOTP or a backup code) on top of the password."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -14,6 +14,11 @@ from devices.models import Case
 from portal.client_address import client_address
 from support import search
 from support.services.accounts import record_search
+
+SIGN_IN_REFUSED = _(
+    "The e-mail address, the password or the code is not right. Each code from the app "
+    "works once; if you have tried several, wait a minute before the next."
+)
 
 
 class SupportCentreAuthenticationForm(OTPAdminAuthenticationForm):
@@ -28,6 +33,19 @@ class SupportCentreAuthenticationForm(OTPAdminAuthenticationForm):
         del self.fields["otp_device"], self.fields["otp_challenge"]
         self.fields["otp_token"].label = _("Code from your authenticator app, or a backup code")
         self.fields["otp_token"].widget.attrs.update(autocomplete="one-time-code")
+
+    def clean(self):
+        # One answer for a wrong address, a wrong password, a wrong or missing code and a
+        # throttled authenticator: the page must not tell someone who has only the password
+        # that it is right.
+        try:
+            return super().clean()
+        except ValidationError as error:
+            raise ValidationError(SIGN_IN_REFUSED, code="invalid_login") from error
+
+    def _update_form(self, user):
+        """django-otp would now offer a device picker and send the password back in the
+        page (``render_value``); neither is wanted."""
 
     def _chosen_device(self, user):
         token = (self.cleaned_data.get("otp_token") or "").strip()

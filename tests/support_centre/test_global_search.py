@@ -133,3 +133,35 @@ def test_a_mistyped_code_in_a_list_search_says_so(agent_client):
     mistyped = code[:-1] + str((int(code[-1]) + 1) % 10)
     response = agent_client.get(reverse("admin:devices_auditevent_changelist"), {"q": mistyped})
     assert "One character looks mistyped: please check the code." in response.text
+
+
+def test_a_full_name_finds_exactly_that_person_not_everyone_of_the_surname(agent_client):
+    eva = UserFactory(full_name="Eva Nováková")
+    UserFactory(full_name="Jana Nováková")
+    response = search(agent_client, "eva novakova")
+    assert response.url == reverse("admin:accounts_user_change", args=[eva.pk])
+
+
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [
+        ("X 1000 0000 0001", "A production code starts with H (holder) or C (charger)."),
+        ("\u041d 1000 0000 0001", "A production code starts with H (holder) or C (charger)."),
+        ("a" * 201, "This is too long for a code, an e-mail address or a name."),
+    ],
+)
+def test_what_cannot_be_a_code_gets_the_reason(agent_client, typed, hint):
+    response = search(agent_client, typed)
+    assert hint in response.text
+
+
+def test_stray_text_with_digits_is_not_taken_for_a_code(agent_client):
+    response = search(agent_client, "' OR 1=1 --")
+    assert "Nothing found for" in response.text
+    assert "digits only" not in response.text
+
+
+def test_a_pasted_zero_width_space_does_not_spoil_a_code(agent_client):
+    kit = KitFactory()
+    response = search(agent_client, "\u200b" + codes.format_box_code(kit.box_code))
+    assert response.url == reverse("admin:devices_kit_change", args=[kit.pk])

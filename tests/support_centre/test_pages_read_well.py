@@ -158,3 +158,32 @@ def test_a_change_the_job_applied_says_the_system_applied_it(
     assert f"Requested by: {support_agent.email}" in text
     assert "Applied or cancelled by: the system (automatic)" in text
     assert "Verification method: identity checked in a store" in text
+
+
+@pytest.mark.parametrize("wrong", ["password", "code", "no code", "address"])
+def test_the_sign_in_gives_one_answer_whatever_was_wrong(support_agent, wrong):
+    """Someone who has only the password must not learn that it is right."""
+    device = TOTPDevice.objects.create(user=support_agent, name="phone", confirmed=True)
+    from django_otp.oath import totp
+
+    data = {
+        "username": support_agent.email,
+        "password": TEST_PASSWORD,
+        "otp_token": f"{totp(device.bin_key):06d}",
+    }
+    data.update(
+        {
+            "password": {"password": "not-the-password"},
+            "code": {"otp_token": f"{(totp(device.bin_key) + 1) % 1_000_000:06d}"},
+            "no code": {"otp_token": ""},
+            "address": {"username": "nobody@example.com"},
+        }[wrong]
+    )
+    response = CommitAwareClient().post(reverse("admin:login"), data)
+    assert response.status_code == 200
+    errors = response.context["form"].non_field_errors()
+    assert errors == [
+        "The e-mail address, the password or the code is not right. Each code from the app "
+        "works once; if you have tried several, wait a minute before the next."
+    ]
+    assert TEST_PASSWORD not in response.text  # the password is never sent back
