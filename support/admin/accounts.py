@@ -32,6 +32,7 @@ from support.admin.base import (
     RegistryAdmin,
     form_page,
     typed_address,
+    yes_or_no,
 )
 from support.services import accounts as services
 
@@ -59,7 +60,7 @@ PROFILE_FIELDS = [
     "last_login",
 ]
 ACCESS_FIELDS = ["is_active", "is_staff", "is_superuser", "groups"]
-READ_ACCESS = ["is_active", "is_staff", "is_superuser", "role_names"]
+READ_ACCESS = ["active", "staff_access", "superuser", "role_names"]
 
 
 class RoleFilter(admin.SimpleListFilter):
@@ -81,7 +82,7 @@ class RoleFilter(admin.SimpleListFilter):
 
 @admin.register(User)
 class AccountAdmin(HideEmptyInlines, RegistryAdmin):
-    list_display = ["email", "full_name", "is_active", "is_staff", "email_verified_at"]
+    list_display = ["email", "full_name", "active", "staff_access", "email_verified_at"]
     list_filter = ["is_active", "is_staff", "is_superuser", RoleFilter]
     # Exact, case-insensitive: served by the UPPER(email) unique index on any number of rows.
     search_fields = ["=email"]
@@ -125,6 +126,10 @@ class AccountAdmin(HideEmptyInlines, RegistryAdmin):
         if obj is None:
             kwargs["form"] = forms.NewStaffAccountForm
         return super().get_form(request, obj, change=change, **kwargs)
+
+    active = yes_or_no("is_active", _("active"))
+    staff_access = yes_or_no("is_staff", _("support-centre access"))
+    superuser = yes_or_no("is_superuser", _("superuser"))
 
     @admin.display(description=_("Roles"))
     def role_names(self, account):

@@ -5,6 +5,7 @@ the pages of a support request that waits out an objection window."""
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.forms.models import _get_foreign_key
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -14,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from accounts import addresses
+from accounts.models import StoreMembership
 from devices import codes
 from devices.services import RegistryError
 from portal.client_address import client_address
@@ -104,10 +106,14 @@ def who_acted(event):
         role = _("the new owner")
     elif actor.pk in (event.from_account_id, event.to_account_id):
         role = _("the owner")
+    elif actor.is_superuser:
+        role = _("operator")
     elif actor.is_staff:
         role = _("support")
+    elif getattr(event, "actor_serves_a_store", False):
+        role = _("store staff")
     else:
-        role = _("customer or store staff")
+        role = _("customer")
     return format_html("{} ({})", actor.email, role)
 
 
@@ -129,6 +135,40 @@ class ReadOnlyAdmin(HideEmptyInlines, RegistryAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+def yes_or_no(field_name, description, *, yes=None):
+    """A boolean column or field in words ("yes"/"no", or a word for "yes" such as "lost or
+    stolen" and a dash for "no"): the admin's tick and cross icons read "True"/"False" to a
+    screen reader, and a green tick for a stolen unit reads backwards."""
+
+    @admin.display(description=description, ordering=field_name)
+    def display(self, obj):
+        if getattr(obj, field_name):
+            return yes or _("yes")
+        return "—" if yes else _("no")
+
+    return display
+
+
+def with_actor_roles(queryset):
+    """Audit events with what ``who_acted`` needs in the same query (for short lists: the
+    annotation would also run inside a list's count)."""
+    serves = StoreMembership.objects.filter(user=OuterRef("actor_id"), is_active=True)
+    return queryset.annotate(actor_serves_a_store=Exists(serves))
+
+
+def mark_actor_roles(events):
+    """The same for a page of events already fetched: one query for all their actors."""
+    actors = {event.actor_id for event in events} - {None}
+    serving = set(
+        StoreMembership.objects.filter(user__in=actors, is_active=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    for event in events:
+        event.actor_serves_a_store = event.actor_id in serving
+    return events
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -216,6 +256,8 @@ class PendingRequestAdmin(ReadOnlyAdmin):
     def get_fields(self, request, obj=None):
         # "decided by" empty means the periodic job applied it: the page says so.
         fields = [*self.subject_fields, *self.fields_after_subject]
+        if obj is not None and not obj.is_pending:
+            fields.remove("effective_at")  # when it would have; what happened is below
         return ["decider" if name == "decided_by" else name for name in fields]
 
     def get_readonly_fields(self, request, obj=None):
@@ -225,6 +267,8 @@ class PendingRequestAdmin(ReadOnlyAdmin):
     def decider(self, change):
         if change.decided_by_id is not None:
             return change.decided_by.email
+        if change.status == change.Status.OBJECTED:
+            return _("the owner, by objecting")
         if change.decided_at is not None:
             return _("the system (automatic)")
         return "—"

@@ -40,9 +40,12 @@ from support.admin.base import (
     RegistryAdmin,
     change_actions,
     form_page,
+    mark_actor_roles,
     search_by_code,
     typed_address,
     who_acted,
+    with_actor_roles,
+    yes_or_no,
 )
 from support.services import cases, ownership
 
@@ -59,12 +62,20 @@ class KitUnitInline(ReadOnlyInline):
     fields = [
         "kind",
         "code",
+        "owner",
         "product_model",
         "status",
-        "lost_or_stolen",
+        "lost",
         "warranty_start",
     ]
     readonly_fields = fields
+
+    lost = yes_or_no("lost_or_stolen", _("lost or stolen"), yes=_("lost or stolen"))
+
+    @admin.display(description=_("owner"))
+    def owner(self, unit):
+        registration = registry.open_registration(unit)
+        return registration.account.email if registration else _("nobody (free)")
 
     @admin.display(description=_("production code"))
     def code(self, unit):
@@ -117,7 +128,9 @@ class UnitAuditInline(ReadOnlyInline):
     show_change_link = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor", "from_account", "to_account")
+        # Searches by agents are on the audit list, not in the unit's own story.
+        events = super().get_queryset(request).exclude(action=AuditEvent.Action.SEARCHED)
+        return with_actor_roles(events).select_related("actor", "from_account", "to_account")
 
     @admin.display(description=_("who"))
     def who(self, event):
@@ -168,7 +181,7 @@ class UnitAdmin(ReadOnlyAdmin):
         "product_model",
         "kit",
         "status",
-        "lost_or_stolen",
+        "lost",
         "warranty_start",
     ]
     list_filter = ["kind", "status", "lost_or_stolen"]
@@ -183,7 +196,7 @@ class UnitAdmin(ReadOnlyAdmin):
         "other_unit",
         "product_model",
         "status",
-        "lost_or_stolen",
+        "lost",
         "warranty_start",
         "warranty_until",
         "current_owner",
@@ -198,6 +211,8 @@ class UnitAdmin(ReadOnlyAdmin):
         UnitAuditInline,
     ]
     change_form_template = "admin/devices/unit/change_form.html"
+
+    lost = yes_or_no("lost_or_stolen", _("lost or stolen"), yes=_("lost or stolen"))
 
     @admin.display(description=_("production code"), ordering="production_code")
     def code(self, unit):
@@ -404,6 +419,11 @@ class AuditEventAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["action"]
     list_select_related = ["actor", "unit", "from_account", "to_account"]
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        changelist.result_list = mark_actor_roles(list(changelist.result_list))
+        return changelist
 
     @admin.display(description=_("who"))
     def who(self, event):

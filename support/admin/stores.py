@@ -21,6 +21,7 @@ from support.admin.base import (
     ReadOnlyInline,
     RegistryAdmin,
     form_page,
+    yes_or_no,
 )
 from support.services import stores as services
 
@@ -34,13 +35,15 @@ class StoreMembershipInline(ReadOnlyInline):
     buttons, never by editing rows."""
 
     model = StoreMembership
-    fields = ["user", "is_active", "created_at"]
+    fields = ["user", "active", "created_at"]
     readonly_fields = fields
+    active = yes_or_no("is_active", _("active"))
 
 
 @admin.register(Store)
 class StoreAdmin(HideEmptyInlines, RegistryAdmin):
-    list_display = ["name", "kind", "is_active", "created_at"]
+    active = yes_or_no("is_active", _("active"))
+    list_display = ["name", "kind", "active", "created_at"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "address"]
     fields = ["name", "kind", "address", "contact_email", "is_active", "created_at"]
@@ -91,7 +94,8 @@ class StoreAdmin(HideEmptyInlines, RegistryAdmin):
 
 @admin.register(StoreMembership)
 class StoreMembershipAdmin(ReadOnlyAdmin):
-    list_display = ["user", "store", "is_active", "created_at"]
+    active = yes_or_no("is_active", _("active"))
+    list_display = ["user", "store", "active", "created_at"]
     list_filter = ["is_active", "store"]
     list_select_related = ["user", "store"]
     search_fields = ["=user__email", "store__name"]

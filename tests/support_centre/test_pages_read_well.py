@@ -187,3 +187,41 @@ def test_the_sign_in_gives_one_answer_whatever_was_wrong(support_agent, wrong):
         "works once; if you have tried several, wait a minute before the next."
     ]
     assert TEST_PASSWORD not in response.text  # the password is never sent back
+
+
+def test_the_audit_list_names_store_staff_and_the_operator(agent_client, owner):
+    from claims.services import replace_unit
+    from devices import codes
+    from tests.factories import StoreMembershipFactory, UserFactory
+
+    clerk = StoreMembershipFactory(user=UserFactory(email="clerk@example.com")).user
+    operator = UserFactory(email="operator@example.com", is_staff=True, is_superuser=True)
+    kit = KitFactory()
+    faulty = kit.units.get(kind="charger")
+    register_unit(unit=faulty, account=owner, actor=owner, source="customer")
+    replace_unit(
+        store=clerk.store_memberships.get().store,
+        staff=clerk,
+        faulty_unit=faulty,
+        replacement_unit=UnitFactory(kind=codes.CHARGER),
+        customer_email=owner.email,
+        reason="does_not_heat",
+    )
+    AuditEvent.objects.create(action="flagged_lost", actor=operator, unit=faulty)
+    rows = table_rows(agent_client.get(reverse("admin:devices_auditevent_changelist")))
+    who = {row[2] for row in rows}
+    assert "clerk@example.com (store staff)" in who
+    assert "operator@example.com (operator)" in who
+    assert f"{owner.email} (the owner)" in who
+
+
+def test_lost_or_stolen_is_said_in_words(agent_client):
+    stolen, fine = UnitFactory(lost_or_stolen=True), UnitFactory()
+    rows = {
+        row[0]: row
+        for row in table_rows(agent_client.get(reverse("admin:devices_unit_changelist")))
+    }
+    assert rows[stolen.formatted_code][5] == "lost or stolen"
+    assert rows[fine.formatted_code][5] == "—"
+    page = unit_page(agent_client, stolen)
+    assert 'alt="True"' not in page.text and 'alt="False"' not in page.text
