@@ -300,6 +300,13 @@ class PendingRequestAdmin(ReadOnlyAdmin):
         change = get_object_or_404(
             self.model.objects.select_related("requested_by", *self.related), pk=pk
         )
+        if request.method == "GET" and not change.is_pending:
+            messages.warning(
+                request,
+                _("This request is no longer waiting: %(status)s.")
+                % {"status": change.get_status_display()},
+            )
+            return redirect(f"admin:{self.url_prefix}_change", change.pk)
         form = form_class(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

@@ -6,6 +6,7 @@ superusers (and the database refuses UPDATE/DELETE on them anyway).
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
@@ -505,20 +506,26 @@ class CaseStatusFilter(admin.SimpleListFilter):
         return [("decided", _("decided")), ("all", _("all"))]
 
     def choices(self, changelist):
+        current = self.value() or ("all" if self.searching else None)
         yield {
-            "selected": self.value() is None,
+            "selected": current is None,
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),
             "display": _("open"),
         }
         for value, label in self.lookup_choices:
             yield {
-                "selected": self.value() == value,
+                "selected": current == value,
                 "query_string": changelist.get_query_string({self.parameter_name: value}),
                 "display": label,
             }
 
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        # A search looks through every case unless a status is chosen.
+        self.searching = bool(request.GET.get(SEARCH_VAR, "").strip())
+
     def queryset(self, request, queryset):
-        if self.value() == "all":
+        if self.value() == "all" or (self.value() is None and self.searching):
             return queryset
         if self.value() == "decided":
             return queryset.filter(status=Case.Status.DECIDED)
@@ -543,10 +550,19 @@ class CaseAdmin(ReadOnlyAdmin):
         "account_link",
         "subject",
         "decided_at",
-        "outcome",
+        "decision",
     ]
     readonly_fields = fields
     change_form_template = "admin/devices/case/change_form.html"
+
+    @admin.display(description=_("outcome"))
+    def decision(self, case):
+        """Stored as "release: the note"; shown with the decision's own words."""
+        decision, _colon, note = case.outcome.partition(": ")
+        label = forms.DecideCaseForm.DECISIONS.get(decision)
+        if label is None:
+            return case.outcome or "—"
+        return format_html("{}: {}", label, note)
 
     def get_ordering(self, request):
         # Open cases oldest first (their partial index); decided ones newest first.
@@ -588,7 +604,9 @@ class CaseAdmin(ReadOnlyAdmin):
     def subject(self, case):
         about = case.transfer_request or case.contested_request
         if about is None:
-            return "—"
+            return _("%(account)s says this unit is not theirs.") % {
+                "account": case.account.email if case.account_id else "—"
+            }
         requested_by = getattr(about, "requested_by", None) or about.requester
         return format_html(
             "{} ({}: {}){}",
@@ -602,8 +620,9 @@ class CaseAdmin(ReadOnlyAdmin):
         if obj is not None and obj.status == Case.Status.OPEN:
             try:
                 cases.check_may_decide(obj, request.user)
-            except RegistryError:
+            except RegistryError as error:
                 context["can_decide"] = False
+                context["cannot_decide"] = error.message
             else:
                 context["can_decide"] = True
                 context["decision_form"] = decision_form(obj)
@@ -627,7 +646,7 @@ class CaseAdmin(ReadOnlyAdmin):
         except RegistryError as error:
             messages.error(request, error.message)
         else:
-            self.log_change(request, case, "taken")
+            self.log_change(request, case, [{"changed": {"fields": ["handled by"]}}])
             if previous is not None and previous != request.user:
                 messages.success(
                     request,
@@ -650,6 +669,15 @@ class CaseAdmin(ReadOnlyAdmin):
         )
         if not request.user.has_perm(needed):
             raise PermissionDenied
+        if request.method == "GET":
+            # Nothing to decide here (any more, or for this person): say why on the case.
+            try:
+                if case.status != Case.Status.OPEN:
+                    raise RegistryError("decided", _("This case is already decided."))
+                cases.check_may_decide(case, request.user)
+            except RegistryError as error:
+                messages.warning(request, error.message)
+                return redirect("admin:devices_case_change", case.pk)
         form = decision_form(case, request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -662,7 +690,7 @@ class CaseAdmin(ReadOnlyAdmin):
             except RegistryError as error:
                 form.add_error(None, error.message)
             else:
-                self.log_change(request, case, f"decided: {form.cleaned_data['decision']}")
+                self.log_change(request, case, [{"changed": {"fields": ["status", "outcome"]}}])
                 messages.success(request, _("Case decided; the people involved are e-mailed."))
                 return redirect("admin:devices_case_changelist")
         return form_page(

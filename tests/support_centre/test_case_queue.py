@@ -105,3 +105,38 @@ def test_the_home_page_says_how_the_queue_stands(agent_client, queue):
     page = agent_client.get(reverse("admin:index"))
     assert "2 open cases in the queue" in page.text
     assert "the oldest waits 3\xa0days" in page.text
+
+
+def test_the_queue_search_looks_through_decided_cases_too(agent_client, queue):
+    decided = queue["decided"]
+    rows = table_rows(agent_client.get(reverse(QUEUE), {"q": decided.unit.formatted_code}))
+    assert [row[3] for row in rows] == [str(decided.unit)]
+
+
+def test_a_decided_case_shows_its_outcome_in_words_and_offers_no_decision(agent_client, queue):
+    case = queue["decided"]
+    Case.objects.filter(pk=case.pk).update(outcome="release: the receipt names someone else")
+    page = agent_client.get(reverse("admin:devices_case_change", args=[case.pk]))
+    assert "Release the unit from its owner: the receipt names someone else" in page.text
+    response = agent_client.get(reverse("admin:devices_case_decide", args=[case.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("admin:devices_case_change", args=[case.pk])
+    assert "This case is already decided." in response.text
+
+
+def test_a_case_this_person_may_not_decide_says_why(supervisor_client, supervisor, owner):
+    from devices.models import OwnershipChange
+    from support.services.ownership import object_to_ownership_change, request_ownership_change
+
+    registration = RegistrationFactory(account=owner)
+    change = request_ownership_change(
+        unit=registration.unit,
+        agent=supervisor,
+        kind=OwnershipChange.Kind.RELEASE,
+        verification_method="proof_of_purchase",
+        note="receipt checked",
+    )
+    object_to_ownership_change(change=change, owner=owner)
+    case = Case.objects.get(kind="objection")
+    page = supervisor_client.get(reverse("admin:devices_case_change", args=[case.pk]))
+    assert "another supervisor must decide it" in page.text
+    assert "case-decision" in page.text and "Decide the case" not in page.text

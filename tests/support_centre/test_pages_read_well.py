@@ -225,3 +225,24 @@ def test_lost_or_stolen_is_said_in_words(agent_client):
     assert rows[fine.formatted_code][5] == "—"
     page = unit_page(agent_client, stolen)
     assert 'alt="True"' not in page.text and 'alt="False"' not in page.text
+
+
+def test_a_finished_request_offers_no_form_to_apply_or_cancel_it(
+    supervisor_client, support_agent, registered_unit, stranger
+):
+    from tests.conftest import verified_client
+
+    verified_client(support_agent).post(
+        reverse("admin:devices_unit_release", args=[registered_unit.pk]),
+        {"verification_method": "proof_of_purchase", "note": "receipt checked"},
+    )
+    change = OwnershipChange.objects.get()
+    change.close(OwnershipChange.Status.OBJECTED)
+    for action in ("apply", "cancel"):
+        url = reverse(f"admin:devices_ownershipchange_{action}", args=[change.pk])
+        response = supervisor_client.get(url, follow=True)
+        assert "This request is no longer waiting: cancelled by the owner&#x27;s objection." in (
+            response.text
+        )
+        page = response.redirect_chain[-1][0]
+        assert page == reverse("admin:devices_ownershipchange_change", args=[change.pk])
