@@ -33,11 +33,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='user',
-            index=models.Index(condition=models.Q(('is_staff', True), ('is_superuser', True), _connector='OR'), fields=['email'], name='accounts_user_staff'),
+            index=models.Index(condition=models.Q(('is_staff', True), ('is_superuser', True), _connector='OR'), fields=['id'], name='accounts_user_staff'),
         ),
         migrations.AddIndex(
             model_name='user',
-            index=models.Index(condition=models.Q(('is_active', False)), fields=['email'], name='accounts_user_inactive'),
+            index=models.Index(condition=models.Q(('is_active', False)), fields=['id'], name='accounts_user_inactive'),
         ),
         migrations.AddIndex(
             model_name='user',

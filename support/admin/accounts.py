@@ -87,7 +87,7 @@ class AccountAdmin(HideEmptyInlines, RegistryAdmin):
     # Exact, case-insensitive: served by the UPPER(email) unique index on any number of rows.
     search_fields = ["=email"]
     search_help_text = _("The exact e-mail address, in any letter case.")
-    ordering = ["email"]
+    ordering = ["-id"]  # newest first, along the primary key (and the filters' indexes)
     inlines = [AccountRegistrationInline]
     form = forms.StaffAccessForm
     change_form_template = "admin/support/account/change_form.html"
@@ -102,12 +102,18 @@ class AccountAdmin(HideEmptyInlines, RegistryAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [(None, {"fields": ["email", "full_name"]})]
-        access = ACCESS_FIELDS if self.has_change_permission(request, obj) else READ_ACCESS
-        return [
-            (None, {"fields": PROFILE_FIELDS}),
-            (_("Support-centre access"), {"fields": [*access, "second_factor"]}),
-            (_("Waiting support requests this person filed"), {"fields": ["pending_requests"]}),
-        ]
+        editable = self.has_change_permission(request, obj)
+        fieldsets = [(None, {"fields": PROFILE_FIELDS})]
+        # A customer's page shows no empty staff sections; a superuser still sees the
+        # access fields, to grant them.
+        if editable or obj.is_staff or obj.is_superuser:
+            access = ACCESS_FIELDS if editable else READ_ACCESS
+            fieldsets.append((_("Support-centre access"), {"fields": [*access, "second_factor"]}))
+        if any(services.pending_requests_of(obj).values()):
+            fieldsets.append(
+                (_("Waiting support requests this person filed"), {"fields": ["pending_requests"]})
+            )
+        return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

@@ -85,9 +85,9 @@ class HideEmptyInlines:
     """A ModelAdmin mixin: a change page shows only the inline sections that have rows."""
 
     def get_inline_instances(self, request, obj=None):
-        inlines = super().get_inline_instances(request, obj)
         if obj is None:
-            return inlines
+            return []  # a new record has no rows to show yet
+        inlines = super().get_inline_instances(request, obj)
         return [inline for inline in inlines if inline_has_rows(inline, request, obj)]
 
 

@@ -246,3 +246,11 @@ def test_a_finished_request_offers_no_form_to_apply_or_cancel_it(
         )
         page = response.redirect_chain[-1][0]
         assert page == reverse("admin:devices_ownershipchange_change", args=[change.pk])
+
+
+def test_a_customers_page_has_no_empty_staff_sections(agent_client, owner, registered_unit):
+    page = agent_client.get(reverse("admin:accounts_user_change", args=[owner.pk]))
+    assert owner.email in page.text
+    assert "Support-centre access" not in page.text
+    assert "Waiting support requests this person filed" not in page.text
+    assert 'id="registrations-group"' in page.text
