@@ -70,6 +70,7 @@ messages: $(VENV)/.installed
 	$(MANAGE) makemessages -l cs --no-obsolete --ignore=".venv/*" --ignore="var/*" \
 	  --ignore="bench/*" --ignore="tests/*"
 	$(PY) -c "import polib; polib.pofile('locale/cs/LC_MESSAGES/django.po').save_as_mofile('locale/cs/LC_MESSAGES/django.mo')"
+	$(PY) -c "import polib; polib.pofile('locale_admin/cs/LC_MESSAGES/django.po').save_as_mofile('locale_admin/cs/LC_MESSAGES/django.mo')"
 
 bench: migrate
 	$(PY) bench/run.py

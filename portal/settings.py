@@ -233,7 +233,8 @@ if BENCHMARK_MODE:
 # preferred language wins once signed in (portal.middleware.AccountLanguageMiddleware).
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "cs")
 LANGUAGES = [("cs", _("Czech")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our catalogue, then a few hand-kept corrections of Django admin's own Czech texts.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_admin"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Prague")
 USE_I18N = True
 USE_TZ = True

@@ -51,7 +51,7 @@ def record_account_search(*, agent, term, found, client_address=None):
         action=AuditEvent.Action.ACCOUNT_SEARCHED,
         actor=agent,
         from_account=found,
-        note=f"searched for: {term}"[:500],
+        note=term[:500],  # the action says "searched"; the note is what was typed
         client_address=client_address,
     )
 
@@ -63,7 +63,7 @@ def record_search(*, agent, results, client_address=None):
         actor=agent,
         unit=results.units[0] if len(results.units) == 1 else None,
         from_account=results.accounts[0] if len(results.accounts) == 1 else None,
-        note=f"searched for: {results.term}"[:500],
+        note=results.term[:500],
         client_address=client_address,
     )
 

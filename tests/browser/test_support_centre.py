@@ -59,6 +59,8 @@ def centre_pages(centre):
         ("/admin/devices/unit/?status__exact=in_service", None),
         ("/admin/devices/registration/", None),
         ("/admin/devices/auditevent/", None),
+        ("/admin/devices/auditevent/?q=agent@example.com", None),
+        ("/admin/devices/case/?q=jana.novakova@example.cz", None),
         (f"/admin/devices/unit/{unit}/change/", None),
         (f"/admin/accounts/user/{customer}/change/", None),
         ("/admin/devices/case/", None),

@@ -212,7 +212,7 @@ def test_opening_and_searching_accounts_is_recorded(agent_client, owner):
         .values_list("action", "from_account", "note")
     )
     assert actions == [
-        ("account_searched", owner.pk, "searched for: OWNER@example.com"),
+        ("account_searched", owner.pk, "OWNER@example.com"),
         ("account_viewed", owner.pk, ""),
     ]
 

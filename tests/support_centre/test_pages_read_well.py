@@ -254,3 +254,13 @@ def test_a_customers_page_has_no_empty_staff_sections(agent_client, owner, regis
     assert "Support-centre access" not in page.text
     assert "Waiting support requests this person filed" not in page.text
     assert 'id="registrations-group"' in page.text
+
+
+def test_czech_headings_and_counts_read_as_czech(agent_client, support_agent):
+    support_agent.language = "cs"
+    support_agent.save(update_fields=["language"])
+    kit = KitFactory()
+    page = agent_client.get(reverse("admin:devices_kit_change", args=[kit.pk]))
+    assert "<h1>sada: zobrazit</h1>" in page.text  # not "Zobrazit sada"
+    listing = agent_client.get(reverse("admin:devices_unit_changelist"))
+    assert "2 výsledky" in listing.text  # not "2 kusy" from singular/plural names
