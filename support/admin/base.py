@@ -185,6 +185,12 @@ class ReadOnlyInline(admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        # Every related row a row shows (an account, a store, a unit, also in its title)
+        # comes in the same query: a page's queries do not grow with its history.
+        related = [field.name for field in self.model._meta.get_fields() if field.many_to_one]
+        return super().get_queryset(request).select_related(*related)
+
 
 def typed_address(search_term):
     """The canonical form of a typed address (look-alike domains read as what they imitate)."""

@@ -264,3 +264,23 @@ def test_czech_headings_and_counts_read_as_czech(agent_client, support_agent):
     assert "<h1>sada: zobrazit</h1>" in page.text  # not "Zobrazit sada"
     listing = agent_client.get(reverse("admin:devices_unit_changelist"))
     assert "2 výsledky" in listing.text  # not "2 kusy" from singular/plural names
+
+
+def test_the_unit_pages_queries_do_not_grow_with_its_history(
+    agent_client, registered_unit, django_assert_max_num_queries
+):
+    from devices.services import release_unit
+    from tests.factories import UserFactory
+
+    def pass_it_on(times):
+        for _ in range(times):
+            owner = registered_unit.registrations.get(ended_at__isnull=True).account
+            release_unit(unit=registered_unit, actor=owner, end_reason="removed")
+            buyer = UserFactory()
+            register_unit(unit=registered_unit, account=buyer, actor=buyer, source="customer")
+
+    with django_assert_max_num_queries(80) as few:
+        unit_page(agent_client, registered_unit)
+    pass_it_on(6)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        unit_page(agent_client, registered_unit)
