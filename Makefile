@@ -7,7 +7,7 @@ MANAGE  := $(PY) manage.py
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: run serve test lint format db db-stop migrate demo messages bench bench-import clean help
+.PHONY: run serve test lint format db db-stop migrate demo messages bench bench-import bench-console clean help
 
 help:
 	@echo "make run           set up everything and serve http://$(HOST):$(PORT)"
@@ -17,6 +17,7 @@ help:
 	@echo "make db-stop       stop the embedded PostgreSQL"
 	@echo "make bench         registry-scale benchmark beside a bare Django ceiling (needs wrk)"
 	@echo "make bench-import  import one million generated kits and report the rate"
+	@echo "make bench-console fill a registry-scale database once, time the support centre's pages"
 
 $(VENV)/.installed: pyproject.toml
 	@python=$$(bin/find-python) || exit 1; \
@@ -77,6 +78,9 @@ bench: migrate
 
 bench-import: migrate
 	$(PY) bench/import_catalogue.py $(if $(BENCH_KITS),--kits $(BENCH_KITS))
+
+bench-console: migrate
+	$(PY) bench/admin_console.py
 
 clean: db-stop
 	rm -rf $(VENV) var
