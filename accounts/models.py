@@ -151,6 +151,7 @@ class User(AbstractBaseUser, PermissionsMixin):
                 OpClass(SearchFold("full_name"), name="gist_trgm_ops"),
                 name="accounts_user_name_trgm",
             ),
+            models.Index(SearchFold("full_name"), name="accounts_user_name_folded"),
         ]
 
     def __str__(self):

@@ -90,16 +90,18 @@ def looks_like_a_code(term):
 
 
 def search_names(term, results):
-    """The accounts of exactly this name (case and diacritics aside) when there are any;
-    otherwise the closest names."""
-    exact = list(accounts_named(term)[: NAME_RESULTS + 1])
+    """For a full name (two words or more), the accounts of exactly this name (case and
+    diacritics aside) when there are any; otherwise the closest names (a single word's exact
+    matches come first among them anyway)."""
+    exact = list(accounts_named(term)[: NAME_RESULTS + 1]) if len(term.split()) > 1 else []
     found = exact or list(accounts_by_name(term)[: NAME_RESULTS + 1])
     results.accounts = found[:NAME_RESULTS]
     results.more_accounts = len(found) > NAME_RESULTS
 
 
 def accounts_named(term):
-    # Equality on the folded name is served by the same trigram index.
+    # Equality on the folded name: its own B-tree index (the trigram one would recheck every
+    # name containing the term).
     return (
         User.objects.alias(folded=SearchFold("full_name"))
         .filter(folded=SearchFold(Value(" ".join(term.split()))))
@@ -115,7 +117,9 @@ def accounts_by_address(term):
 def accounts_by_name(term):
     """Accounts whose name is like the term, the closest first (case and diacritics aside)."""
     name, folded = SearchFold("full_name"), SearchFold(Value(term))
-    return User.objects.filter(WordSimilar(name, folded)).order_by(WordDistance(name, folded), "pk")
+    # Ordered by the distance alone: a second sort key would make PostgreSQL fetch every
+    # similar name and sort them, instead of walking the index nearest first.
+    return User.objects.filter(WordSimilar(name, folded)).order_by(WordDistance(name, folded))
 
 
 def owner_email():

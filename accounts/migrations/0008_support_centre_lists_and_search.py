@@ -2,7 +2,7 @@
 
 import accounts.models
 import django.contrib.postgres.indexes
-from django.contrib.postgres.operations import TrigramExtension, UnaccentExtension
+from django.contrib.postgres.operations import AddIndexConcurrently, TrigramExtension, UnaccentExtension
 from django.db import migrations, models
 
 
@@ -17,6 +17,9 @@ CREATE OR REPLACE FUNCTION portal_search_fold(text) RETURNS text
 
 
 class Migration(migrations.Migration):
+    # Built without locking writes out of tables of millions of rows (CONCURRENTLY cannot
+    # run inside a transaction).
+    atomic = False
 
     dependencies = [
         ('accounts', '0007_stores_and_staff'),
@@ -31,15 +34,15 @@ class Migration(migrations.Migration):
             sql=FOLD_FUNCTION,
             reverse_sql="DROP FUNCTION IF EXISTS portal_search_fold(text)",
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='user',
             index=models.Index(condition=models.Q(('is_staff', True), ('is_superuser', True), _connector='OR'), fields=['id'], name='accounts_user_staff'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='user',
             index=models.Index(condition=models.Q(('is_active', False)), fields=['id'], name='accounts_user_inactive'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='user',
             index=django.contrib.postgres.indexes.GistIndex(django.contrib.postgres.indexes.OpClass(accounts.models.SearchFold('full_name'), name='gist_trgm_ops'), name='accounts_user_name_trgm'),
         ),
