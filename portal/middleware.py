@@ -3,11 +3,11 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
-from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpResponse
-from django.template.loader import render_to_string
+from django.db import DatabaseError
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
+
+from portal import outage
 
 request_log = logging.getLogger("portal.request")
 
@@ -39,8 +39,8 @@ class RequestLogMiddleware:
 
 
 class DatabaseUnavailableMiddleware:
-    """The database is down: a branded 503 (no traceback, nothing that needs the database).
-    Connections are health-checked (CONN_HEALTH_CHECKS), so the site recovers by itself."""
+    """The database is down while a view runs: the branded 503 (``portal.outage``; outside a
+    view, the 500 handler answers the same)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -49,13 +49,9 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, (OperationalError, InterfaceError)) or (
-            isinstance(exception, DatabaseError) and "connection" in str(exception).lower()
-        ):
-            request_log.error("database unavailable", extra={"error": type(exception).__name__})
-            response = HttpResponse(render_to_string("503.html"), status=503)
-            response["Retry-After"] = "30"
-            return response
+        if outage.is_database_outage(exception):
+            outage.note_outage(exception)
+            return outage.unavailable_response()
         return None
 
 

@@ -322,13 +322,16 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "portal.logs.RedactFilter"}},
+    "filters": {
+        "redact": {"()": "portal.logs.RedactFilter"},
+        "quiet_outage": {"()": "portal.outage.QuietOutageFilter"},
+    },
     "formatters": {"structured": {"()": "portal.logs.KeyValueFormatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "structured",
-            "filters": ["redact"],
+            "filters": ["redact", "quiet_outage"],
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},

@@ -4,6 +4,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+# A database outage met outside a view (the session, a middleware) is a 503 too.
+handler500 = "portal.outage.server_error"
+
 urlpatterns = [
     path("", include("devices.site_urls")),
     path("account/", include("accounts.urls")),

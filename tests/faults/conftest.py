@@ -59,16 +59,12 @@ class SpareDatabase:
         self.server.cleanup()  # releases the handle; with cleanup_mode=None it stops nothing
 
     def start(self):
-        self.pg_ctl(
-            "-w",
-            "-o",
-            '-h ""',
-            "-o",
-            f"-k {self.socket_dir}",
-            "-l",
-            str(self.pgdata / "log"),
-            "start",
-        )
+        log = self.pgdata / "log"
+        try:
+            self.pg_ctl("-w", "-o", '-h ""', "-o", f"-k {self.socket_dir}", "-l", str(log), "start")
+        except Exception as error:
+            output = log.read_text(errors="replace") if log.exists() else "(no log)"
+            pytest.fail(f"the spare PostgreSQL did not start again ({error}):\n{output}")
 
 
 @pytest.fixture(scope="module")
@@ -101,8 +97,10 @@ class Browser:
         )
         try:
             with self.opener.open(request, timeout=timeout) as response:
+                self.headers = response.headers
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
+            self.headers = error.headers
             return error.code, error.read().decode()
 
     def csrf_token(self, path):
@@ -110,8 +108,17 @@ class Browser:
         return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text).group(1)
 
 
+class PortalServer(str):
+    """The server's base URL, and its output (gunicorn's and the portal's log lines)."""
+
+    log_path = None
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")
+
+
 @pytest.fixture(scope="module")
-def portal_server(spare_database):
+def portal_server(spare_database, tmp_path_factory):
     port = free_port()
     env = {
         **os.environ,
@@ -122,29 +129,52 @@ def portal_server(spare_database):
         "DATABASE_CONNECT_TIMEOUT": "3",
         "LANGUAGE_CODE": "en",
     }
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "portal.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--timeout",
-            "30",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    log_path = tmp_path_factory.mktemp("portal") / "server.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "portal.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--timeout",
+                "30",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base = PortalServer(f"http://127.0.0.1:{port}")
+    base.log_path = log_path
+    deadline = time.monotonic() + 30
+    while True:
         try:
             urllib.request.urlopen(base + "/", timeout=1)
             break
         except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"the portal did not start under gunicorn:\n{base.log()}")
             time.sleep(0.1)
     yield base
     process.terminate()
     process.wait(timeout=10)
+
+
+def run_in(database, code):
+    """Python run by the portal's own ``manage.py shell`` against ``database`` (for its data)."""
+    env = {**os.environ, "DATABASE_URL": database.url, "DATABASE_OWNER_URL": database.owner_url}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if result.returncode:
+        pytest.fail(f"manage.py shell failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout

@@ -1,0 +1,70 @@
+"""When the database cannot be reached: every page answers the branded 503 with
+``Retry-After`` (from a view, a middleware or the session), and the log says so once per
+kind of failure every few seconds instead of a traceback per request.
+
+Django turns an exception raised outside the view (a middleware reading the session, say)
+into the 500 handler's answer before any outer middleware sees it, so the decision is made
+in two places: ``DatabaseUnavailableMiddleware`` for views, ``server_error`` (handler500)
+for everything else. Connections are health-checked (CONN_HEALTH_CHECKS), so the site comes
+back by itself when the database does.
+"""
+
+import logging
+import sys
+import threading
+import time
+
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseServerError
+from django.template.loader import render_to_string
+
+RETRY_AFTER_SECONDS = 30
+LOG_EVERY_SECONDS = 10
+
+outage_log = logging.getLogger("portal.outage")
+_last_logged = {}
+_lock = threading.Lock()
+
+
+def is_database_outage(exception):
+    return isinstance(exception, (OperationalError, InterfaceError)) or (
+        isinstance(exception, DatabaseError) and "connection" in str(exception).lower()
+    )
+
+
+def note_outage(exception):
+    """One log line per kind of failure every LOG_EVERY_SECONDS, with how many it stands for."""
+    kind = type(exception).__name__
+    now = time.monotonic()
+    with _lock:
+        last, skipped = _last_logged.get(kind, (None, 0))
+        if last is not None and now - last < LOG_EVERY_SECONDS:
+            _last_logged[kind] = (last, skipped + 1)
+            return
+        _last_logged[kind] = (now, 0)
+    outage_log.error("database unavailable", extra={"error": kind, "also_since_last_line": skipped})
+
+
+def unavailable_response():
+    # Rendered without the request: nothing here may need the database (or the session).
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def server_error(request):
+    """handler500: the database outage that struck outside a view is still a 503."""
+    exception = sys.exc_info()[1]
+    if exception is not None and is_database_outage(exception):
+        note_outage(exception)
+        return unavailable_response()
+    return HttpResponseServerError(render_to_string("500.html"))
+
+
+class QuietOutageFilter(logging.Filter):
+    """Drops Django's own traceback for a request the outage answered (``note_outage`` has
+    logged it, once every few seconds)."""
+
+    def filter(self, record):
+        exception = record.exc_info[1] if record.exc_info else None
+        return not (exception is not None and is_database_outage(exception))
