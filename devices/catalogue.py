@@ -12,10 +12,14 @@ replacement stock. The whole batch loads or nothing does:
    their line numbers; otherwise kits and units are inserted from the staging table.
 """
 
+import contextlib
 import csv
+import ctypes
 import io
 import itertools
 import os
+import signal
+import sys
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -141,7 +145,10 @@ def _validate_chunk(first_line, text, positions):
     rows, the number of rows) of one chunk. Runs in a worker process for large files."""
     reader = csv.reader(io.StringIO(text, newline=""))
     lines, errors, models, rows = [], [], {}, 0  # models: name -> name escaped for COPY
-    for row in reader:
+    for row in _rows_or_error(reader, first_line, errors):
+        if row is None:
+            rows += 1
+            continue
         if not row:
             continue  # a blank line, as csv.DictReader would skip it
         rows += 1
@@ -157,6 +164,41 @@ def _validate_chunk(first_line, text, positions):
     return "".join(lines).encode(), models, errors, rows
 
 
+def _rows_or_error(reader, first_line, errors):
+    """The reader's rows; a row CSV cannot read (a field over the csv module's limit, a
+    quote left open) ends the chunk with an error for its line (nothing will be loaded)."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        errors.append((first_line + reader.line_num - 1, _unreadable(error)))
+        yield None  # counted as a row
+
+
+def _unreadable(error):
+    if "field larger than field limit" in str(error):
+        return f"a field is longer than {csv.field_size_limit():,} characters"
+    return f"not readable as CSV ({error})"
+
+
+def _worker_started():
+    """In each validation worker: die with the import (a killed import must not leave
+    workers behind), and let go of the database connection inherited from it, so that
+    PostgreSQL ends the import's session as soon as the import is gone."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() == 1:  # the import died before the line above ran
+            os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the import to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if connection.connection is not None:
+        with contextlib.suppress(OSError):
+            os.close(connection.connection.fileno())
+
+
+PR_SET_PDEATHSIG = 1
+
+
 def _validated_chunks(chunks, positions):
     """``_validate_chunk`` of every chunk, in order: in this process when there is only one,
     otherwise in worker processes with a bounded number of chunks in flight."""
@@ -168,7 +210,9 @@ def _validated_chunks(chunks, positions):
         return
     # fork: the workers inherit configured settings (error messages are translated strings)
     # and never touch the parent's database connection.
-    with ProcessPoolExecutor(VALIDATION_PROCESSES, mp_context=get_context("fork")) as pool:
+    with ProcessPoolExecutor(
+        VALIDATION_PROCESSES, mp_context=get_context("fork"), initializer=_worker_started
+    ) as pool:
         pending = deque()
         for chunk in itertools.chain((first, second), chunks):
             if len(pending) >= 2 * VALIDATION_PROCESSES:
@@ -232,7 +276,10 @@ SELECT line, message FROM problems
 def import_catalogue(stream, *, actor=None, source_name="", dry_run=False, progress=None):
     """Load one batch from a text stream; return an ImportReport. Loads all or nothing."""
     reader = csv.reader(stream)
-    header = [name.strip() for name in next(reader, [])]
+    try:
+        header = [name.strip() for name in next(reader, [])]
+    except csv.Error as error:
+        raise CatalogueFormatError(f"line 1: {_unreadable(error)}") from None
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise CatalogueFormatError(

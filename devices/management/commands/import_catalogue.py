@@ -1,5 +1,6 @@
 """Load a manufacturing batch of kits and units from CSV; all rows or none."""
 
+import signal
 import sys
 import time
 
@@ -8,9 +9,22 @@ from tqdm import tqdm
 
 from devices.catalogue import MAX_REPORTED_ERRORS, CatalogueFormatError, import_catalogue
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 # No tqdm monitor thread: the import forks its validation workers, and forking a process
 # with threads can deadlock the children.
 tqdm.monitor_interval = 0
+
+
+class Interrupted(Exception):
+    """SIGTERM (a service manager, ``kill``) or SIGINT (Ctrl-C) during the import."""
+
+    by = None
+
+
+def _interrupt(signum, frame):
+    # Remembered too: raised inside COPY's read, it comes back as the driver's own error.
+    Interrupted.by = signal.Signals(signum).name
+    raise Interrupted(Interrupted.by)
 
 
 class Command(BaseCommand):
@@ -51,14 +65,24 @@ class Command(BaseCommand):
             def progress():
                 bar.update(stream.buffer.tell() - bar.n)
 
+            # Stopped, the import rolls back and says so (its workers stop with it).
+            Interrupted.by = None
+            handlers = {sig: signal.signal(sig, _interrupt) for sig in STOP_SIGNALS}
             try:
                 report = import_catalogue(
                     stream, source_name=path, dry_run=options["dry_run"], progress=progress
                 )
-            except CatalogueFormatError as error:
-                raise CommandError(f"{path}: {error}") from None
-            except UnicodeDecodeError:
-                raise CommandError(f"{path}: the file is not UTF-8 text") from None
+            except Exception as error:
+                if Interrupted.by is not None:
+                    raise CommandError(f"{path}: interrupted; nothing was loaded") from None
+                if isinstance(error, CatalogueFormatError):
+                    raise CommandError(f"{path}: {error}") from None
+                if isinstance(error, UnicodeDecodeError):
+                    raise CommandError(f"{path}: the file is not UTF-8 text") from None
+                raise
+            finally:
+                for sig, handler in handlers.items():
+                    signal.signal(sig, handler)
             bar.update(bar.total - bar.n if bar.total else 0)
         elapsed = time.monotonic() - started
 
