@@ -3,9 +3,11 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
-from django.db import DatabaseError
+from django.db import DatabaseError, OperationalError, connection
+from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from portal import outage
 
@@ -95,3 +97,53 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         add_never_cache_headers(response)
         return response
+
+
+class ConflictRetryMiddleware:
+    """A form post that met a concurrent change of the same rows (a deadlock, a
+    serialisation failure, a lock not granted within ``lock_timeout``) is run once more: its
+    transaction was rolled back, and the second try sees the other change committed. Should
+    it fail again, the person reads "someone else changed this just now" (409) with a link
+    to where it stands, never "database unreachable". Last in MIDDLEWARE: it calls the view.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                return view_func(request, *view_args, **view_kwargs)
+            except OperationalError as error:
+                if not is_conflict(error) or not connection.get_autocommit():
+                    raise
+                conflict_log.warning(
+                    "conflict",
+                    extra={"code": error.__cause__.pgcode, "attempt": attempt + 1},
+                )
+        return conflict_response(request)
+
+
+CONFLICT_ATTEMPTS = 2
+# deadlock_detected, serialization_failure, lock_not_available (lock_timeout)
+CONFLICT_CODES = {"40P01", "40001", "55P03"}
+conflict_log = logging.getLogger("portal.conflict")
+
+
+def is_conflict(error):
+    return getattr(error.__cause__, "pgcode", None) in CONFLICT_CODES
+
+
+def conflict_response(request):
+    """409: the page says what happened and links back to where the person was."""
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = request.path
+    return render(request, "409.html", {"back": back}, status=409)

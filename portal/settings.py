@@ -128,6 +128,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last: it runs the view (once more after a conflict with a concurrent change).
+    "portal.middleware.ConflictRetryMiddleware",
 ]
 
 if PRODUCTION:

@@ -6,8 +6,12 @@ closing an account), and ``base`` (what they share).
 Each function is one transaction: it locks the unit, checks its state, changes it, writes the
 audit event, and raises ``RegistryError`` (with a user-facing message) when the rules say no.
 Views, admin pages, other apps and commands call these and never change registrations
-themselves. Lock order, for every function: the unit row first (``lock_unit``), then its
-registrations, requests and codes.
+themselves. Lock order, for every function: the unit row first (``lock_unit``; several
+units in id order), then its registrations, requests and codes; an account's own row (closing
+it, changing its address) before its units. So two changes of one unit wait for each other
+and never deadlock; should PostgreSQL still find a deadlock or a lock wait past
+``lock_timeout``, the request is tried once more and then answered "someone else changed this
+just now" (``portal.middleware.ConflictRetryMiddleware``).
 """
 
 from devices.services.accounts import close_account, record_account_event

@@ -34,7 +34,9 @@ def close_account(*, user, client_address=None):
     anonymise it. History rows keep pointing at the (anonymised) account; nothing is deleted.
     """
     user = User.objects.select_for_update().get(pk=user.pk)
-    for registration in Registration.objects.filter(account=user, ended_at__isnull=True):
+    # Units in id order, as every ownership change locks them (README, "Concurrency").
+    registrations = Registration.objects.filter(account=user, ended_at__isnull=True)
+    for registration in registrations.select_related("unit").order_by("unit_id"):
         release_unit(
             unit=registration.unit,
             actor=user,

@@ -82,8 +82,12 @@ def request_transfer(*, unit, requester, client_address=None):
 
 
 def _lock_pending_request(transfer, owner):
+    # The lock order of every ownership change (README, "Concurrency"): the unit first.
+    lock_unit(transfer.unit)
     transfer = (
-        TransferRequest.objects.select_for_update().select_related("requester").get(pk=transfer.pk)
+        TransferRequest.objects.select_for_update(of=("self",))
+        .select_related("requester", "unit")
+        .get(pk=transfer.pk)
     )
     if transfer.owner_id != owner.pk or transfer.status != TransferRequest.Status.PENDING:
         raise RegistryError(
@@ -275,10 +279,15 @@ INVALID_HANDOVER = _("This handover code is not valid. It may have expired or be
 @transaction.atomic
 def redeem_handover_code(*, code, buyer, client_address=None):
     """Move every unit of a handover code to the buyer in one transaction."""
+    digest = handover_code_digest(normalise_handover_code(code))
+    found = HandoverCode.objects.filter(code_digest=digest).first()
+    # The lock order of every ownership change: its units first (by id), then the code.
+    for unit in found.units.order_by("pk") if found is not None else ():
+        lock_unit(unit)
     handover = (
-        HandoverCode.objects.select_for_update()
+        HandoverCode.objects.select_for_update(of=("self",))
         .select_related("owner")
-        .filter(code_digest=handover_code_digest(normalise_handover_code(code)))
+        .filter(code_digest=digest)
         .first()
     )
     if handover is None or not handover.is_usable:

@@ -166,7 +166,10 @@ def check_supervisor_other_than_requester(actor, requested_by_id, *, own_request
 
 
 def lock_pending_request(request, *related):
-    """The support request, locked, while it still waits; RegistryError once decided."""
+    """The support request, locked, while it still waits; RegistryError once decided. A
+    request about a unit locks the unit first (the lock order of every ownership change)."""
+    if getattr(request, "unit_id", None) is not None:
+        lock_unit(request.unit)
     request = (
         type(request)
         .objects.select_for_update(of=("self",))
