@@ -306,6 +306,22 @@ def record_ownership_check(*, store, staff, unit, email, client_address=None):
                 "hour, or ask the customer to contact customer support."
             ),
         )
+    # One unit tried against address after address (at any counter) is someone guessing
+    # its owner: a few different addresses a day, then no more answers for that unit.
+    per_unit = Limit(
+        "counter-owner-check-unit",
+        settings.COUNTER_OWNER_CHECKS_PER_UNIT_PER_DAY,
+        datetime.timedelta(days=1),
+    )
+    if not asked_before and per_unit.hit(str(unit.pk)) > per_unit.limit:
+        raise RegistryError(
+            "too_many_lookups",
+            _(
+                "This unit has been checked against several e-mail addresses today. Ask the "
+                "customer to look up their account's address in the portal, or to contact "
+                "customer support."
+            ),
+        )
     record_event(
         action=AuditEvent.Action.OWNERSHIP_CHECKED,
         actor=staff,

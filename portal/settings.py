@@ -299,6 +299,8 @@ OBJECTION_WINDOW_HOURS = env_int("OBJECTION_WINDOW_HOURS", 72)
 INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
 # Customer look-ups by e-mail at the counter, per staff member and hour.
 COUNTER_CUSTOMER_LOOKUPS_PER_HOUR = env_int("COUNTER_CUSTOMER_LOOKUPS_PER_HOUR", 30)
+# Different e-mail addresses one unit's owner may be checked against per day, at any counter.
+COUNTER_OWNER_CHECKS_PER_UNIT_PER_DAY = env_int("COUNTER_OWNER_CHECKS_PER_UNIT_PER_DAY", 3)
 # Proxies in front of the app whose X-Forwarded-For entries are trusted (0: none).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # Failed code look-ups allowed per window, per account and per client address.

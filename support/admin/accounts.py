@@ -314,7 +314,7 @@ class AccountAdmin(HideEmptyInlines, RegistryAdmin):
 
 @admin.register(AccountEmailChange)
 class AccountEmailChangeAdmin(PendingRequestAdmin):
-    list_display = ["account", "from_email", "to_email", "status", "requested_by", "effective_at"]
+    list_display = ["account", "from_email", "to_email", "status", "requested_by", "takes_effect"]
     subject_fields = ["account", "from_email", "to_email"]
     list_filter = ["status"]
     list_select_related = ["account", "requested_by"]

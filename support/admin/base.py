@@ -123,6 +123,12 @@ class RegistryAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
 
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        if changelist.query.strip() and not changelist.result_count:
+            explain_search(request, changelist.query, _("Nothing in this list matches."))
+        return changelist
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -208,18 +214,27 @@ def search_by_code(request, queryset, search_term, parse, field):
         code = parse(search_term)
     except codes.CodeError as error:
         if "@" not in search_term and any(ch.isdigit() for ch in search_term):
-            messages.warning(
-                request,
-                format_html(
-                    '{} <a href="{}?{}">{}</a>',
-                    error.message,
-                    reverse("admin:search"),
-                    urlencode({"q": search_term.strip()}),
-                    _("Search everything for this"),
-                ),
-            )
+            explain_search(request, search_term, error.message)
         return None
     return queryset.filter(**{field: code})
+
+
+def explain_search(request, search_term, why):
+    """Why a list's own search found nothing, with a link to the search of everything
+    (once per page: a code's own reason is the better one)."""
+    if getattr(request, "_search_explained", False):
+        return
+    request._search_explained = True
+    messages.warning(
+        request,
+        format_html(
+            '{} <a href="{}?{}">{}</a>',
+            why,
+            reverse("admin:search"),
+            urlencode({"q": search_term.strip()}),
+            _("Search everything for this"),
+        ),
+    )
 
 
 def change_actions(user, change):
@@ -268,6 +283,10 @@ class PendingRequestAdmin(ReadOnlyAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "decider"]
+
+    @admin.display(description=_("takes effect"), ordering="effective_at")
+    def takes_effect(self, change):
+        return change.effective_at if change.is_pending else "—"
 
     @admin.display(description=_("applied or cancelled by"))
     def decider(self, change):
@@ -340,7 +359,10 @@ class PendingRequestAdmin(ReadOnlyAdmin):
     def apply_view(self, request, pk):
         """A supervisor other than the requester applies a pending request at once."""
         if not request.user.has_perm(self.apply_permission):
-            raise PermissionDenied
+            if not self.has_view_permission(request):
+                raise PermissionDenied
+            messages.warning(request, _("Only a supervisor applies a change early."))
+            return redirect(f"admin:{self.url_prefix}_change", pk)
         return self._decision_form(
             request,
             pk,

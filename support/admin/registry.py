@@ -153,10 +153,14 @@ class UnitOwnershipChangeInline(ReadOnlyInline):
         "to_account",
         "verification_method",
         "requested_by",
-        "effective_at",
+        "takes_effect",
         "note",
     ]
     readonly_fields = fields
+
+    @admin.display(description=_("takes effect"))
+    def takes_effect(self, change):
+        return change.effective_at if change.is_pending else "—"
 
 
 class FaultyClaimInline(ReadOnlyInline):
@@ -420,6 +424,22 @@ class AuditEventAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["action"]
     list_select_related = ["actor", "unit", "from_account", "to_account"]
+    fields = [
+        "created_at",
+        "action",
+        "who",
+        "unit",
+        "from_account",
+        "to_account",
+        "verification_method",
+        "note",
+        "client_address",
+    ]
+    readonly_fields = fields
+
+    def get_object(self, request, object_id, from_field=None):
+        event = super().get_object(request, object_id, from_field)
+        return mark_actor_roles([event])[0] if event is not None else None
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
@@ -453,13 +473,19 @@ class TransferRequestAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     list_select_related = ["unit", "requester", "owner"]
     ordering = ["-id"]
+    search_help_text = _("A production code, or the exact e-mail of the requester or the owner.")
     search_fields = ["unit__production_code"]
 
     def get_search_results(self, request, queryset, search_term):
         found = search_by_code(
             request, queryset, search_term, codes.parse_unit_code, "unit__production_code"
         )
-        return (found, False) if found is not None else (queryset.none(), False)
+        if found is None:
+            email = typed_address(search_term)
+            found = queryset.filter(
+                Q(requester__email__iexact=email) | Q(owner__email__iexact=email)
+            )
+        return found, False
 
 
 @admin.register(HandoverCode)
@@ -479,7 +505,7 @@ class OwnershipChangeAdmin(PendingRequestAdmin):
         "from_account",
         "to_account",
         "requested_by",
-        "effective_at",
+        "takes_effect",
     ]
     list_filter = ["status", "kind", "verification_method"]
     list_select_related = ["unit", "from_account", "to_account", "requested_by"]
@@ -536,7 +562,8 @@ class CaseStatusFilter(admin.SimpleListFilter):
 class CaseAdmin(ReadOnlyAdmin):
     """The support queue: open cases, oldest first, with their age and who handles each."""
 
-    list_display = ["opened", "age", "kind", "about", "status", "handler"]
+    # What it is about first: on a phone the first columns are what fits.
+    list_display = ["about", "age", "kind", "handler", "status", "opened"]
     list_filter = [CaseStatusFilter, "kind"]
     list_select_related = ["unit", "account", "handled_by"]
     search_fields = ["account__email"]
@@ -582,7 +609,8 @@ class CaseAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("age"))
     def age(self, case):
-        return timesince(case.opened_at, depth=1)
+        """How long it has waited (a decided case: how long it took)."""
+        return timesince(case.opened_at, case.decided_at, depth=1)
 
     @admin.display(description=_("about"))
     def about(self, case):
@@ -639,8 +667,10 @@ class CaseAdmin(ReadOnlyAdmin):
 
     def take_view(self, request, pk):
         case = get_object_or_404(Case, pk=pk)
-        if request.method != "POST" or not self.has_view_permission(request, case):
+        if not self.has_view_permission(request, case):
             raise PermissionDenied
+        if request.method != "POST":  # the button posts; an address typed in shows the case
+            return redirect("admin:devices_case_change", case.pk)
         try:
             previous = cases.take_case(case=case, agent=request.user)
         except RegistryError as error:

@@ -159,10 +159,10 @@ def object_to_ownership_change(*, change, owner=None, client_address=None):
 def check_supervisor_other_than_requester(actor, requested_by_id, *, own_request_message):
     """Four eyes: a supervisor by role (a superuser without the role is not one), and not the
     person who asked."""
-    if actor.pk == requested_by_id:
-        raise RegistryError("four_eyes", own_request_message)
     if not roles.is_supervisor(actor):
         raise RegistryError("supervisor_only", _("Only a supervisor may do this."))
+    if actor.pk == requested_by_id:
+        raise RegistryError("four_eyes", own_request_message)
 
 
 def lock_pending_request(request, *related):
@@ -252,7 +252,8 @@ def apply_ownership_change(*, change, actor=None, note="", client_address=None):
             )
     except RegistryError as error:
         # The owner changed meanwhile (removed, handed over…): the request no longer applies.
-        change.close(OwnershipChange.Status.CANCELLED, None, f"not applied: {error.message}")
+        # Whoever tried to apply it (the job: None) found that it no longer fits.
+        change.close(OwnershipChange.Status.CANCELLED, actor, f"not applied: {error.message}")
         record_event(
             action=AuditEvent.Action.CHANGE_CANCELLED,
             actor=actor,

@@ -290,3 +290,25 @@ def test_does_this_email_own_this_unit_is_limited_and_audited(
     assert checks.count() == 4
     assert {event.unit for event in checks} == {charger}
     assert not Claim.objects.exists()
+
+
+def test_one_unit_is_checked_against_a_few_addresses_a_day_then_never_answered(
+    staff_client, counter_url, customer_kit, spare_charger, settings
+):
+    """Guessing a unit's owner address by address: after three different addresses the
+    counter answers nothing more about that unit, not even for the right address."""
+    settings.COUNTER_OWNER_CHECKS_PER_UNIT_PER_DAY = 3
+    charger = customer_kit.units.get(kind="charger")
+    for n in range(3):
+        response = staff_client.post(
+            counter_url("replace_details"),
+            swap_data(charger, spare_charger, email=f"guess{n}@example.com"),
+        )
+        assert "registered to another account" in response.text
+    response = staff_client.post(
+        counter_url("replace_details"),
+        swap_data(charger, spare_charger, email="customer@example.com"),
+    )
+    assert response.status_code == 429
+    assert "This unit has been checked against several e-mail addresses today." in response.text
+    assert not Claim.objects.exists()

@@ -165,3 +165,27 @@ def test_a_pasted_zero_width_space_does_not_spoil_a_code(agent_client):
     kit = KitFactory()
     response = search(agent_client, "\u200b" + codes.format_box_code(kit.box_code))
     assert response.url == reverse("admin:devices_kit_change", args=[kit.pk])
+
+
+def test_a_list_search_that_finds_nothing_points_to_the_search_of_everything(agent_client):
+    UserFactory(full_name="Jana Nováková")
+    response = agent_client.get(reverse("admin:accounts_user_changelist"), {"q": "novak"})
+    assert table_rows(response) == []
+    assert "Nothing in this list matches." in response.text
+    assert f'href="{SEARCH}?q=novak"' in response.text
+
+
+def test_transfer_requests_are_found_by_the_requesters_address(agent_client):
+    from devices.models import TransferRequest
+
+    requester = UserFactory(email="bob@example.com")
+    wanted = TransferRequest.objects.create(
+        unit=UnitFactory(), requester=requester, owner=UserFactory()
+    )
+    TransferRequest.objects.create(unit=UnitFactory(), requester=UserFactory(), owner=requester)
+    TransferRequest.objects.create(unit=UnitFactory(), requester=UserFactory(), owner=UserFactory())
+    response = agent_client.get(
+        reverse("admin:devices_transferrequest_changelist"), {"q": "BOB@example.com"}
+    )
+    assert wanted.unit.formatted_code in {row[0] for row in table_rows(response)}
+    assert len(table_rows(response)) == 2  # as requester and as owner

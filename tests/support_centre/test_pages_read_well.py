@@ -284,3 +284,25 @@ def test_the_unit_pages_queries_do_not_grow_with_its_history(
     pass_it_on(6)
     with django_assert_max_num_queries(len(few.captured_queries)):
         unit_page(agent_client, registered_unit)
+
+
+def test_an_applied_change_no_longer_shows_when_it_would_take_effect(
+    agent_client, registered_unit, stranger
+):
+    agent_client.post(
+        reverse("admin:devices_unit_reassign", args=[registered_unit.pk]),
+        {"to_account": stranger.email, "verification_method": "identity_in_store", "note": "ID"},
+    )
+    pending = table_rows(agent_client.get(reverse("admin:devices_ownershipchange_changelist")))
+    assert pending[0][-1].endswith(" CET")
+    OwnershipChange.objects.update(effective_at=timezone.now() - datetime.timedelta(minutes=1))
+    call_command("run_jobs")
+    applied = table_rows(agent_client.get(reverse("admin:devices_ownershipchange_changelist")))
+    assert applied[0][-1] == "—"
+
+
+def test_an_audit_events_own_page_says_who_acted(agent_client, owner, registered_unit):
+    event = AuditEvent.objects.get(unit=registered_unit, action="registered")
+    page = agent_client.get(reverse("admin:devices_auditevent_change", args=[event.pk]))
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
+    assert f"Who: {owner.email} (the owner)" in text

@@ -139,7 +139,11 @@ def test_a_supervisor_other_than_the_agent_applies_at_once(
     release(agent_client, owned_unit)
     change = OwnershipChange.objects.get()
     url = reverse("admin:devices_ownershipchange_apply", args=[change.pk])
-    assert agent_client.get(url).status_code == 403  # agents cannot
+    refused = agent_client.get(url, follow=True)  # agents cannot: back, with the reason
+    assert "Only a supervisor applies a change early." in refused.text
+    assert agent_client.post(url, {"note": "urgent"}).status_code == 302
+    change.refresh_from_db()
+    assert change.status == "pending"
     response = supervisor_client.post(url, {"note": ""})
     assert "This field is required." in response.text
     supervisor_client.post(url, {"note": "stolen phone reported to police, urgent"})
