@@ -3,6 +3,8 @@ and the checks of who may receive a unit."""
 
 import logging
 
+from django.conf import settings
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from devices.models import (
@@ -69,7 +71,17 @@ def open_registration(unit):
 def lock_unit(unit):
     # Every ownership change of a unit takes its row lock first, so changes of one unit run
     # one after the other; the partial unique index is the backstop if anything skips this.
+    limit_lock_waits()
     return Unit.objects.select_for_update().get(pk=unit.pk)
+
+
+def limit_lock_waits():
+    """In this transaction only (SET LOCAL: it holds behind a transaction-pooling PgBouncer,
+    where a session's SET would leak to other clients), a lock not granted within
+    DATABASE_LOCK_TIMEOUT_MS is an error: the request is tried once more and then answered
+    "someone else changed this just now", instead of holding a worker behind a stuck lock."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout = %s", [f"{settings.DATABASE_LOCK_TIMEOUT_MS}ms"])
 
 
 # A store hands units over the counter to whoever owns the mailbox: they wait in an account
