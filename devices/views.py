@@ -39,6 +39,18 @@ def _owned_unit(request, pk):
     )
 
 
+def _still_owned(request, pk):
+    return Registration.objects.filter(
+        unit_id=pk, account=request.user, ended_at__isnull=True
+    ).exists()
+
+
+NO_LONGER_YOURS = _(
+    "This device is no longer registered to your account: it changed just now. Here is where "
+    "your devices stand."
+)
+
+
 def _current_registration(unit, user):
     return unit.registrations.select_related("store").get(account=user, ended_at__isnull=True)
 
@@ -185,12 +197,20 @@ def unit_proof(request, pk):
 
 def _confirm_unit_action(request, pk, *, action, template, success):
     """GET: the confirmation page; POST: do it through the service, then back to the list."""
+    if request.method == "POST" and not _still_owned(request, pk):
+        # Someone else changed it meanwhile (a transfer approved in another tab, a swap at
+        # a counter): say so, instead of "page not found" after pressing the button.
+        messages.error(request, NO_LONGER_YOURS)
+        return redirect("devices:my_devices")
     unit = _owned_unit(request, pk)
     if request.method == "POST":
         try:
             action(unit=unit, owner=request.user, client_address=client_address(request))
         except RegistryError as error:
-            messages.error(request, error.message)
+            # Lost a race by a moment: the same words as when it was lost by more.
+            messages.error(
+                request, NO_LONGER_YOURS if error.reason == "not_yours" else error.message
+            )
         else:
             messages.success(request, success % {"code": unit.formatted_code})
         return redirect("devices:my_devices")
@@ -283,16 +303,23 @@ def request_transfer(request):
     return redirect("devices:my_devices")
 
 
+def _incoming_requests(request):
+    return TransferRequest.objects.filter(
+        owner=request.user, status=TransferRequest.Status.PENDING
+    ).select_related("unit", "requester")
+
+
 def _incoming_request(request, pk):
-    return get_object_or_404(
-        TransferRequest.objects.select_related("unit", "requester"),
-        pk=pk,
-        owner=request.user,
-        status=TransferRequest.Status.PENDING,
-    )
+    return get_object_or_404(_incoming_requests(request), pk=pk)
+
+
+ALREADY_ANSWERED = _("This request has already been answered or has expired.")
 
 
 def _answer_request(request, pk, *, action, template, success):
+    if request.method == "POST" and not _incoming_requests(request).filter(pk=pk).exists():
+        messages.error(request, ALREADY_ANSWERED)  # answered or ended meanwhile, elsewhere
+        return redirect("devices:my_devices")
     transfer = _incoming_request(request, pk)
     if request.method == "POST":
         try:
