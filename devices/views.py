@@ -4,6 +4,8 @@ Every view loads objects through an access helper that answers 404 to anyone but
 validates a form, calls a function of ``devices.services`` and redirects with a message.
 """
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
@@ -39,10 +41,14 @@ def _owned_unit(request, pk):
     )
 
 
-def _still_owned(request, pk):
-    return Registration.objects.filter(
-        unit_id=pk, account=request.user, ended_at__isnull=True
-    ).exists()
+def _owned_until_just_now(request, pk):
+    """The person owned this unit until a few minutes ago (anyone else: "not found")."""
+    theirs = Registration.objects.filter(unit_id=pk, account=request.user)
+    recently = timezone.now() - datetime.timedelta(minutes=10)
+    return (
+        theirs.filter(ended_at__gte=recently).exists()
+        and not theirs.filter(ended_at__isnull=True).exists()
+    )
 
 
 NO_LONGER_YOURS = _(
@@ -197,7 +203,7 @@ def unit_proof(request, pk):
 
 def _confirm_unit_action(request, pk, *, action, template, success):
     """GET: the confirmation page; POST: do it through the service, then back to the list."""
-    if request.method == "POST" and not _still_owned(request, pk):
+    if request.method == "POST" and _owned_until_just_now(request, pk):
         # Someone else changed it meanwhile (a transfer approved in another tab, a swap at
         # a counter): say so, instead of "page not found" after pressing the button.
         messages.error(request, NO_LONGER_YOURS)
@@ -303,21 +309,23 @@ def request_transfer(request):
     return redirect("devices:my_devices")
 
 
-def _incoming_requests(request):
-    return TransferRequest.objects.filter(
-        owner=request.user, status=TransferRequest.Status.PENDING
-    ).select_related("unit", "requester")
-
-
 def _incoming_request(request, pk):
-    return get_object_or_404(_incoming_requests(request), pk=pk)
+    return get_object_or_404(
+        TransferRequest.objects.select_related("unit", "requester"),
+        pk=pk,
+        owner=request.user,
+        status=TransferRequest.Status.PENDING,
+    )
 
 
 ALREADY_ANSWERED = _("This request has already been answered or has expired.")
 
 
 def _answer_request(request, pk, *, action, template, success):
-    if request.method == "POST" and not _incoming_requests(request).filter(pk=pk).exists():
+    answered = TransferRequest.objects.filter(pk=pk, owner=request.user).exclude(
+        status=TransferRequest.Status.PENDING
+    )
+    if request.method == "POST" and answered.exists():
         messages.error(request, ALREADY_ANSWERED)  # answered or ended meanwhile, elsewhere
         return redirect("devices:my_devices")
     transfer = _incoming_request(request, pk)
