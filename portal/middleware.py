@@ -54,6 +54,8 @@ class DatabaseUnavailableMiddleware:
         if outage.is_database_outage(exception):
             outage.note_outage(exception)
             return outage.unavailable_response()
+        if outage.is_conflict(exception):  # a page (not a form post) met a concurrent change
+            return conflict_response(request)
         return None
 
 
@@ -120,7 +122,7 @@ class ConflictRetryMiddleware:
             try:
                 return view_func(request, *view_args, **view_kwargs)
             except OperationalError as error:
-                if not is_conflict(error) or not connection.get_autocommit():
+                if not outage.is_conflict(error) or not connection.get_autocommit():
                     raise
                 conflict_log.warning(
                     "conflict",
@@ -130,13 +132,7 @@ class ConflictRetryMiddleware:
 
 
 CONFLICT_ATTEMPTS = 2
-# deadlock_detected, serialization_failure, lock_not_available (lock_timeout)
-CONFLICT_CODES = {"40P01", "40001", "55P03"}
 conflict_log = logging.getLogger("portal.conflict")
-
-
-def is_conflict(error):
-    return getattr(error.__cause__, "pgcode", None) in CONFLICT_CODES
 
 
 def conflict_response(request):

@@ -27,8 +27,20 @@ _lock = threading.Lock()
 
 
 def is_database_outage(exception):
+    if is_conflict(exception):
+        return False  # the database answered: another change held the rows (a 409)
     return isinstance(exception, (OperationalError, InterfaceError)) or (
         isinstance(exception, DatabaseError) and "connection" in str(exception).lower()
+    )
+
+
+# deadlock_detected, serialization_failure, lock_not_available (lock_timeout)
+CONFLICT_CODES = {"40P01", "40001", "55P03"}
+
+
+def is_conflict(exception):
+    return isinstance(exception, OperationalError) and (
+        getattr(exception.__cause__, "pgcode", None) in CONFLICT_CODES
     )
 
 

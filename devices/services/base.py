@@ -76,12 +76,21 @@ def lock_unit(unit):
 
 
 def limit_lock_waits():
-    """In this transaction only (SET LOCAL: it holds behind a transaction-pooling PgBouncer,
-    where a session's SET would leak to other clients), a lock not granted within
-    DATABASE_LOCK_TIMEOUT_MS is an error: the request is tried once more and then answered
-    "someone else changed this just now", instead of holding a worker behind a stuck lock."""
+    """In this transaction only (``set_config(..., true)`` is SET LOCAL: it holds behind a
+    transaction-pooling PgBouncer, where a session's SET would leak to other clients), a lock
+    not granted within DATABASE_LOCK_TIMEOUT_MS is an error: the request is tried once more
+    and then answered "someone else changed this just now", instead of holding a worker
+    behind a stuck lock; and no statement of the change runs past
+    DATABASE_STATEMENT_TIMEOUT_MS."""
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL lock_timeout = %s", [f"{settings.DATABASE_LOCK_TIMEOUT_MS}ms"])
+        cursor.execute(
+            "SELECT set_config('lock_timeout', %s, true),"
+            " set_config('statement_timeout', %s, true)",
+            [
+                f"{settings.DATABASE_LOCK_TIMEOUT_MS}ms",
+                f"{settings.DATABASE_STATEMENT_TIMEOUT_MS}ms",
+            ],
+        )
 
 
 # A store hands units over the counter to whoever owns the mailbox: they wait in an account

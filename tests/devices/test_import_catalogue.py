@@ -202,27 +202,3 @@ def test_a_file_that_is_not_utf8_is_refused_and_loads_nothing(tmp_path, monkeypa
     message, _ = failing_import(path)
     assert "not UTF-8 text" in message
     assert Kit.objects.count() == 0
-
-
-@pytest.mark.parametrize("quoted", [False, True])
-def test_a_ten_megabyte_field_is_a_bad_line_not_a_traceback(tmp_path, quoted):
-    giant = "x" * 10_000_000
-    good, bad = generated(1)[0], generated(1, first_serial=31_000_000_000)[0]
-    codes_of = "{box_code},{holder_code},{charger_code}".format
-    path = tmp_path / "giant.csv"
-    path.write_text(
-        "box_code,holder_code,charger_code,model\n"
-        f"{codes_of(**good)},{good['model']}\n"
-        f"{codes_of(**bad)}," + (f'"{giant}"' if quoted else giant) + "\n"
-    )
-    message, errors = failing_import(path)
-    assert "line 3: a field is longer than 131,072 characters" in errors
-    assert "nothing was imported" in message
-    assert not Kit.objects.exists()
-
-
-def test_a_file_that_is_one_giant_field_is_refused_at_its_first_line(tmp_path):
-    path = tmp_path / "giant.csv"
-    path.write_text("x" * 10_000_000)
-    message, _errors = failing_import(path)
-    assert message.endswith("giant.csv: line 1: a field is longer than 131,072 characters")
