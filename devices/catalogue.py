@@ -297,6 +297,9 @@ def import_catalogue(stream, *, actor=None, source_name="", dry_run=False, progr
         clock = now
 
     with transaction.atomic(), connection.cursor() as cursor:
+        # A batch of millions takes minutes: no statement timeout a deployment sets on the
+        # application role for web requests applies to it (this transaction only).
+        cursor.execute("SELECT set_config('statement_timeout', '0', true)")
         # ON COMMIT DROP does not fire inside a caller's transaction (tests): drop first.
         cursor.execute(f"DROP TABLE IF EXISTS {_TEMPORARY_TABLES}")
         # The kit ids are drawn from the kits' sequence as rows arrive. Named once: a default
