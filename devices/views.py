@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import verified_email_required
@@ -51,7 +51,7 @@ def _owned_until_just_now(request, pk):
     )
 
 
-NO_LONGER_YOURS = _(
+NO_LONGER_YOURS = gettext_lazy(
     "This device is no longer registered to your account: it changed just now. Here is where "
     "your devices stand."
 )
@@ -318,7 +318,7 @@ def _incoming_request(request, pk):
     )
 
 
-ALREADY_ANSWERED = _("This request has already been answered or has expired.")
+ALREADY_ANSWERED = gettext_lazy("This request has already been answered or has expired.")
 
 
 def _answer_request(request, pk, *, action, template, success):
@@ -450,10 +450,15 @@ def redeem_handover(request):
                 lookups.record_failures(request.user, address, 1)
             form.add_error("code", error.message)
         else:
+            count = handover.units.count()
             messages.success(
                 request,
-                _("%(count)d devices are now registered to you.")
-                % {"count": handover.units.count()},
+                ngettext(
+                    "%(count)d device is now registered to you.",
+                    "%(count)d devices are now registered to you.",
+                    count,
+                )
+                % {"count": count},
             )
             return redirect("devices:my_devices")
     return render(request, "devices/handover_redeem.html", {"form": form})

@@ -100,6 +100,14 @@ def _lock_pending_request(transfer, owner):
 def approve_transfer(*, transfer, owner, client_address=None):
     """The owner agrees: the unit moves to the requester at once."""
     transfer = _lock_pending_request(transfer, owner)
+    if transfer.unit.lost_or_stolen:
+        raise RegistryError(
+            "reported_lost",
+            _(
+                "You have reported this device lost or stolen, so it cannot move to another "
+                "account. If it has been found, clear the report on its page first."
+            ),
+        )
     transfer_unit(
         unit=transfer.unit,
         from_account=owner,

@@ -91,7 +91,7 @@ def test_a_file_with_bad_rows_loads_nothing_and_names_each_bad_line(tmp_path):
     rows[4]["charger_code"] = rows[0]["charger_code"]
     rows.append({"box_code": "", "holder_code": "", "charger_code": "", "model": "x"})
     message, err = failing_import(batch_file(tmp_path, rows))
-    assert "5 bad lines in 7 rows: nothing was imported" in message
+    assert "5 bad lines in 7 rows read: nothing was imported" in message
     lines = err.splitlines()
     assert lines[0].startswith("line 3: box_code") and "mistyped" in lines[0]
     assert lines[1].startswith("line 4: holder_code") and "charger code" in lines[1]
@@ -107,7 +107,7 @@ def test_reimporting_the_same_file_is_refused_cleanly(tmp_path):
     path = batch_file(tmp_path, generated(3))
     run_import(path)
     message, err = failing_import(path)
-    assert "3 bad lines in 3 rows: nothing was imported" in message
+    assert "3 bad lines in 3 rows read: nothing was imported" in message
     assert (
         f"line 2: box code {codes.make_box_code(30_000_000_000)} is already in the catalogue" in err
     )
@@ -148,7 +148,7 @@ def test_model_names_that_cannot_be_stored_are_bad_lines(tmp_path):
     rows[0]["model"] = "x" * 201
     rows[1]["model"] = "Nova\x00kit"
     message, err = failing_import(batch_file(tmp_path, rows))
-    assert "2 bad lines in 3 rows" in message
+    assert "2 bad lines in 3 rows read" in message
     assert "line 2: model is longer than 200 characters" in err
     assert "line 3: model contains a NUL character" in err
 
@@ -183,7 +183,7 @@ def test_bad_lines_in_many_chunks_are_reported_in_order_with_their_line_numbers(
         rows[index]["model"] = ""
     rows[6]["charger_code"] = rows[3]["charger_code"]
     message, err = failing_import(batch_file(tmp_path, rows))
-    assert "4 bad lines in 9 rows: nothing was imported" in message
+    assert "4 bad lines in 9 rows read: nothing was imported" in message
     assert err.splitlines() == [
         "line 2: model is empty",
         "line 7: model is empty",

@@ -181,3 +181,30 @@ def test_an_account_blocked_on_add_device_is_blocked_here_too(stranger_client, s
     )
     assert "Too many codes could not be registered" in response.text
     assert not TransferRequest.objects.exists()
+
+
+def test_approving_a_request_for_a_unit_the_owner_reported_lost_says_why_not(
+    owner_client, stranger_client, owned_unit
+):
+    stranger_client.post(reverse("devices:request_transfer"), {"code": owned_unit.production_code})
+    transfer = TransferRequest.objects.get()
+    owner_client.post(reverse("devices:report_lost", args=[owned_unit.pk]))
+    response = owner_client.post(
+        reverse("devices:approve_transfer", args=[transfer.pk]), follow=True
+    )
+    assert "You have reported this device lost or stolen" in response.text
+    assert Registration.objects.get(unit=owned_unit, ended_at__isnull=True).account.email == (
+        "owner@example.com"
+    )
+
+
+def test_a_button_pressed_on_a_unit_that_just_moved_says_so_in_the_owners_language(
+    owner_client, owner, stranger_client, owned_unit
+):
+    stranger_client.post(reverse("devices:request_transfer"), {"code": owned_unit.production_code})
+    owner_client.post(reverse("devices:approve_transfer", args=[TransferRequest.objects.get().pk]))
+    response = owner_client.post(reverse("devices:remove_unit", args=[owned_unit.pk]), follow=True)
+    assert owner.language == "en"
+    assert "This device is no longer registered to your account: it changed just now." in (
+        response.text
+    )

@@ -109,3 +109,29 @@ def test_signed_in_pages_and_posts_get_the_503_and_recover(portal_server, spare_
     for browser, path in pages:  # back by itself, still signed in
         status, _text = browser.request(path)
         assert status == 200, path
+
+
+def test_the_periodic_jobs_say_so_in_one_line_while_the_database_is_down(spare_database):
+    import os
+    import subprocess
+    import sys
+
+    from tests.faults.conftest import BASE_DIR
+
+    spare_database.stop()
+    try:
+        result = subprocess.run(
+            [sys.executable, "manage.py", "run_jobs"],
+            cwd=BASE_DIR,
+            env={**os.environ, "DATABASE_URL": spare_database.url, "DATABASE_CONNECT_TIMEOUT": "2"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        spare_database.start()
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "CommandError: database unavailable (OperationalError)"
+    ]

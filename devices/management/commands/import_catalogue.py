@@ -94,9 +94,8 @@ class Command(BaseCommand):
                 self.stderr.write(
                     f"... and {more} more bad lines (first {MAX_REPORTED_ERRORS} shown)"
                 )
-            raise CommandError(
-                f"{report.bad_lines} bad lines in {report.rows} rows: nothing was imported"
-            )
+            bad = "1 bad line" if report.bad_lines == 1 else f"{report.bad_lines} bad lines"
+            raise CommandError(f"{bad} in {report.rows} rows read: nothing was imported")
         if options["dry_run"]:
             self.stdout.write(f"{report.rows} rows are valid (dry run: nothing was imported)")
             return

@@ -6,11 +6,12 @@ Safe from cron at any frequency and from several machines at once: each job take
 with SELECT … FOR UPDATE SKIP LOCKED, so two runs never handle the same row.
 """
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from accounts import ratelimit
 from accounts.emails import deliver_pending, prune_sent
 from devices.services import escalate_expired_transfer_requests
+from portal.outage import is_database_outage
 from support.services.accounts import apply_due_email_changes
 from support.services.ownership import apply_due_ownership_changes
 
@@ -19,6 +20,15 @@ class Command(BaseCommand):
     help = __doc__.splitlines()[0]
 
     def handle(self, *args, **options):
+        try:
+            self.run_jobs(options["verbosity"])
+        except Exception as error:
+            if is_database_outage(error):
+                # One line, not a traceback every JOBS_INTERVAL while the database is away.
+                raise CommandError(f"database unavailable ({type(error).__name__})") from None
+            raise
+
+    def run_jobs(self, verbosity):
         escalated = escalate_expired_transfer_requests()
         applied = apply_due_ownership_changes()
         addresses = apply_due_email_changes()
@@ -30,7 +40,7 @@ class Command(BaseCommand):
                 break
         pruned = ratelimit.prune()
         forgotten = prune_sent()
-        if options["verbosity"] >= 1:
+        if verbosity >= 1:
             self.stdout.write(
                 f"transfer requests escalated: {escalated}; support changes applied: {applied}; "
                 f"e-mail address changes applied: {addresses}; "
