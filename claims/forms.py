@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import EmailAddressField
@@ -10,9 +11,12 @@ from devices.models import Unit
 from devices.services import NOT_IN_CATALOGUE, RegistryError
 
 
-def _scanner_field(label, **kwargs):
+def _scanner_field(label, *, enter_moves_to=None, **kwargs):
     field = CodeField(label=label, **kwargs)
     field.widget.attrs["data-autofocus"] = "true"
+    if enter_moves_to:
+        # A scanner ends every code with Enter: here it moves on instead of submitting.
+        field.widget.attrs["data-enter-moves-to"] = enter_moves_to
     return field
 
 
@@ -78,8 +82,16 @@ class ReplacementForm(forms.Form):
 
     faulty_code = forms.CharField(widget=forms.HiddenInput)
     customer_email = CustomerEmailField()
-    replacement_code = _scanner_field(_("Replacement unit's code"), placeholder="H 1234 5678 9012")
-    reason = forms.ChoiceField(label=_("Reason"), choices=Claim.Reason.choices)
+    replacement_code = _scanner_field(
+        _("Replacement unit's code"), placeholder="H 1234 5678 9012", enter_moves_to="id_reason"
+    )
+    # Starts blank: a reason nobody chose must never go on a claim (a scanner's Enter in the
+    # code field moves on to this choice instead of submitting the form, portal.js).
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[("", "---------"), *Claim.Reason.choices],
+        error_messages={"required": _("Choose the reason for the swap.")},
+    )
     note = forms.CharField(
         label=_("Note (optional)"),
         required=False,
@@ -109,7 +121,17 @@ class ReplacementForm(forms.Form):
 
     def clean_replacement_code(self):
         expected = self.faulty_unit.kind if self.faulty_unit else None
-        code = parse_code(codes.parse_unit_code, self.cleaned_data["replacement_code"], expected)
+        try:
+            code = codes.parse_unit_code(self.cleaned_data["replacement_code"], expected)
+        except codes.CodeError as error:
+            if error.reason == "kind":  # the counter's words, not the portal's field names
+                message = (
+                    _("The replacement must be a holder, like the faulty unit.")
+                    if expected == codes.HOLDER
+                    else _("The replacement must be a charger, like the faulty unit.")
+                )
+                raise forms.ValidationError(message, code="kind") from None
+            raise forms.ValidationError(error.message, code=error.reason) from None
         self.replacement_unit = _unit_from_catalogue(code)
         return code
 
@@ -137,7 +159,7 @@ class ReplacementForm(forms.Form):
             self.add_error(
                 "accept_out_of_warranty",
                 _("The warranty ended on %(date)s. Tick this box and write a note to swap anyway.")
-                % {"date": self.faulty_unit.warranty_until},
+                % {"date": date_format(self.faulty_unit.warranty_until, "DATE_FORMAT")},
             )
         return cleaned
 

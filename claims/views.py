@@ -175,13 +175,17 @@ def replace_find_customer(request):
 
 def _details_page(request, form, status=200):
     unit = form.faulty_unit
+    out_of_warranty = unit is not None and services.is_out_of_warranty(unit)
+    if not out_of_warranty:
+        # Nothing to acknowledge: the box is shown only when the warranty has ended.
+        form.fields.pop("accept_out_of_warranty", None)
     return render(
         request,
         "claims/replace_details.html",
         {
             "form": form,
             "unit": unit,
-            "out_of_warranty": unit is not None and services.is_out_of_warranty(unit),
+            "out_of_warranty": out_of_warranty,
             "history": selectors.kit_claims(unit.kit_id) if unit is not None else [],
         },
         status=status,

@@ -7,6 +7,17 @@ document.addEventListener("DOMContentLoaded", function () {
     invalid.focus();
     return;
   }
+  // A scanner ends a code with Enter: in a field that says where to go next, Enter moves
+  // there (the swap's reason) instead of submitting a form whose choices nobody made yet.
+  document.querySelectorAll("[data-enter-moves-to]").forEach(function (field) {
+    field.addEventListener("keydown", function (event) {
+      var next = document.getElementById(field.getAttribute("data-enter-moves-to"));
+      if (event.key === "Enter" && next) {
+        event.preventDefault();
+        next.focus();
+      }
+    });
+  });
   var wanted = document.querySelector("[data-autofocus]");
   if (wanted) {
     wanted.focus();

@@ -45,7 +45,11 @@ def test_sale_to_a_new_email_then_swap_the_charger(page, emailed_link):
     scanner.fill(faulty.production_code)
     scanner.press("Enter")
     page.get_by_role("textbox", name="Customer's e-mail").fill("new.customer@example.com")
-    page.get_by_role("textbox", name="Replacement unit's code").fill(spare.production_code)
+    replacement = page.get_by_role("textbox", name="Replacement unit's code")
+    replacement.fill(spare.production_code)
+    replacement.press("Enter")  # the scanner's Enter: on to the reason, nothing submitted
+    expect(page.get_by_label("Reason")).to_be_focused()
+    expect(page.get_by_role("heading", name="Complaint receipt")).to_have_count(0)
     page.get_by_label("Reason").select_option("does_not_charge")
     page.get_by_role("button", name="Continue to the summary").click()
     page.get_by_role("button", name="Swap now").click()

@@ -168,7 +168,7 @@ def test_a_never_registered_faulty_unit_is_registered_to_the_email_and_swapped(
         ("replacement_registered", "already registered to an account: take another"),
         ("replacement_returned", "returned or retired: take another"),
         ("replacement_flagged", "This replacement is reported lost or stolen"),
-        ("replacement_other_kind", "This looks like a holder code"),
+        ("replacement_other_kind", "The replacement must be a charger, like the faulty unit."),
     ],
 )
 def test_refusals_say_why_and_change_nothing(
@@ -312,3 +312,33 @@ def test_one_unit_is_checked_against_a_few_addresses_a_day_then_never_answered(
     assert response.status_code == 429
     assert "This unit has been checked against several e-mail addresses today." in response.text
     assert not Claim.objects.exists()
+
+
+def test_the_swap_reason_starts_blank_and_is_required(
+    staff_client, counter_url, customer_kit, spare_charger
+):
+    charger = customer_kit.units.get(kind="charger")
+    page = staff_client.post(
+        counter_url("replace_details"),
+        {"faulty_code": charger.production_code, "customer_email": "customer@example.com"},
+    )
+    assert '<option value="" selected>---------</option>' in page.text
+    assert 'data-enter-moves-to="id_reason"' in page.text
+    response = staff_client.post(
+        counter_url("replace_confirm"), swap_data(charger, spare_charger, reason="")
+    )
+    assert response.status_code == 400
+    assert "Choose the reason for the swap." in response.text
+    assert not Claim.objects.exists()
+
+
+def test_the_out_of_warranty_box_appears_only_out_of_warranty(
+    staff_client, counter_url, customer_kit
+):
+    charger = customer_kit.units.get(kind="charger")
+    data = {"faulty_code": charger.production_code, "customer_email": "customer@example.com"}
+    page = staff_client.post(counter_url("replace_details"), data)
+    assert "accept_out_of_warranty" not in page.text
+    Unit.objects.filter(pk=charger.pk).update(warranty_start=datetime.date(2020, 1, 1))
+    page = staff_client.post(counter_url("replace_details"), data)
+    assert "accept_out_of_warranty" in page.text
