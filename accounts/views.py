@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import forms, services
 from accounts.decorators import verified_email_required
-from accounts.models import AccountEmailChange
+from accounts.models import AccountEmailChange, StoreMembership
 from accounts.tokens import (
     email_change_for_token,
     email_verification_token,
@@ -108,6 +108,15 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/sign_in.html"
     form_class = forms.SignInForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        """Store staff land on the counter (one store: its page; several: the choice)."""
+        serving = StoreMembership.objects.filter(
+            user=self.request.user, is_active=True, store__is_active=True
+        )
+        if serving.exists():
+            return reverse("counter:home")
+        return super().get_default_redirect_url()
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from tests.conftest import CommitAwareClient
 from tests.factories import (
+    TEST_PASSWORD,
     ClaimFactory,
     StoreFactory,
     StoreMembershipFactory,
@@ -95,3 +96,27 @@ def test_history_of_an_impossible_day_shows_today(staff_client, counter_url, dat
     for page in ("history", "history_csv"):
         response = staff_client.get(counter_url(page), {"date": date})
         assert response.status_code == 200, (page, date)
+
+
+def sign_in(client, email):
+    return client.post(
+        reverse("accounts:sign_in"), {"username": email, "password": TEST_PASSWORD}, follow=True
+    )
+
+
+def test_store_staff_land_on_their_counter_after_signing_in(store, store_staff):
+    response = sign_in(CommitAwareClient(), store_staff.email)
+    assert response.redirect_chain[-1][0] == reverse("counter:store_home", args=[store.pk])
+
+
+def test_staff_of_several_stores_pick_one_after_signing_in(store, store_staff):
+    other = StoreFactory(name="Second shop")
+    StoreMembershipFactory(store=other, user=store_staff)
+    response = sign_in(CommitAwareClient(), store_staff.email)
+    assert response.redirect_chain[-1][0] == reverse("counter:home")
+    assert "Second shop" in response.text and store.name in response.text
+
+
+def test_customers_still_land_on_my_devices(owner):
+    response = sign_in(CommitAwareClient(), owner.email)
+    assert response.redirect_chain[-1][0] == reverse("devices:my_devices")
