@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
@@ -85,10 +87,48 @@ class SetPasswordForm(auth_forms.SetPasswordForm):
         return user
 
 
+def time_zone_choices():
+    """Every "Area/City" zone of the time-zone database, grouped by area (legacy aliases
+    such as "Etc/GMT+1" or "US/Eastern" left out), city names as people write them."""
+    areas = {}
+    for name in sorted(zoneinfo.available_timezones()):
+        area, _slash, city = name.partition("/")
+        if city and area not in LEGACY_ZONE_AREAS:
+            areas.setdefault(area, []).append((name, city.replace("_", " ").replace("/", " / ")))
+    return list(areas.items())
+
+
+LEGACY_ZONE_AREAS = {
+    "Etc",
+    "SystemV",
+    "US",
+    "posix",
+    "right",
+    "Brazil",
+    "Canada",
+    "Chile",
+    "Mexico",
+}
+
+
 class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label=_("time zone"),
+        choices=(),
+        error_messages={"invalid_choice": _("Choose a time zone such as Europe/Prague.")},
+    )
+
     class Meta:
         model = User
         fields = ["full_name", "language", "time_zone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = time_zone_choices()
+        current = self.instance.time_zone
+        if current and not any(current == name for _a, zones in choices for name, _c in zones):
+            choices.insert(0, ("", [(current, current)]))  # an older name an account still has
+        self.fields["time_zone"].choices = choices
 
 
 class PasswordConfirmedForm(forms.Form):

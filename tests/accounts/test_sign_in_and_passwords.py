@@ -86,3 +86,17 @@ def test_change_password(owner_client, owner):
     assert "Your password has been changed." in response.text
     owner.refresh_from_db()
     assert owner.check_password("a brand new passphrase")
+
+
+def test_the_time_zone_is_chosen_from_a_list_grouped_by_area(owner_client):
+    page = owner_client.get(reverse("accounts:profile"))
+    assert '<select name="time_zone"' in page.text
+    assert '<optgroup label="Europe">' in page.text
+    assert '<option value="Europe/Prague" selected>Prague</option>' in page.text
+    assert '<option value="America/New_York">New York</option>' in page.text
+    assert "Etc/GMT" not in page.text
+
+
+def test_the_profile_explains_what_download_my_data_gives(owner_client):
+    page = owner_client.get(reverse("accounts:profile"))
+    assert "A file with everything we keep about you" in page.text
