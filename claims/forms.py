@@ -45,6 +45,17 @@ class SaleForm(UnitCodeFieldsMixin, forms.Form):
         value = self.cleaned_data["box_code"]
         return value and parse_code(codes.parse_box_code, value)
 
+    @property
+    def codes_as_printed(self):
+        """(label, code grouped as on the label) for the confirmation step."""
+        shown = []
+        if self.cleaned_data.get("box_code"):
+            shown.append((_("Box code"), codes.format_box_code(self.cleaned_data["box_code"])))
+        for code in self.unit_codes:
+            label = _("Holder") if codes.kind_of(code) == codes.HOLDER else _("Charger")
+            shown.append((label, codes.format_unit_code(code)))
+        return shown
+
     def clean(self):
         cleaned = super().clean()
         has_code = any(cleaned.get(name) for name in ("box_code", "holder_code", "charger_code"))

@@ -293,7 +293,14 @@ class Registration(models.Model):
             return _("by you")
         if self.source == self.Source.STORE_SALE and self.store_id:
             return _("by the store %(store)s") % {"store": self.store.name}
-        return self.get_source_display()
+        # Words that finish "registered …" (the choice labels do not: "registered support").
+        return {
+            self.Source.STORE_SALE: _("by a store"),
+            self.Source.REPLACEMENT: _("as a replacement in a complaint"),
+            self.Source.SUPPORT: _("by support"),
+            self.Source.TRANSFER_REQUEST: _("by an approved transfer request"),
+            self.Source.HANDOVER_CODE: _("with a handover code"),
+        }.get(self.source, self.get_source_display())
 
 
 class AuditEvent(models.Model):

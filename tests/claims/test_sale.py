@@ -150,3 +150,14 @@ def test_an_email_is_required(staff_client, counter_url, kit):
     response = staff_client.post(counter_url("sale"), sale_data(kit, ""))
     assert response.status_code == 400
     assert "This field is required." in response.text
+
+
+def test_the_confirmation_step_shows_the_codes_as_printed(staff_client, counter_url, kit):
+    holder = kit.units.get(kind="holder")
+    response = staff_client.post(
+        counter_url("sale"),
+        sale_data(kit, "jana@seznam.cz", box_code="", holder_code=holder.production_code.lower()),
+    )
+    assert f'Holder <span class="code">{holder.formatted_code}</span>' in response.text
+    response = staff_client.post(counter_url("sale"), sale_data(kit, "jana@seznam.cz"))
+    assert f'Box code <span class="code">{kit.formatted_code}</span>' in response.text

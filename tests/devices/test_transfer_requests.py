@@ -208,3 +208,13 @@ def test_a_button_pressed_on_a_unit_that_just_moved_says_so_in_the_owners_langua
     assert "This device is no longer registered to your account: it changed just now." in (
         response.text
     )
+
+
+def test_the_unit_page_says_how_a_registration_started_in_a_whole_sentence(
+    owner_client, stranger_client, owned_unit
+):
+    stranger_client.post(reverse("devices:request_transfer"), {"code": owned_unit.production_code})
+    owner_client.post(reverse("devices:approve_transfer", args=[TransferRequest.objects.get().pk]))
+    page = stranger_client.get(reverse("devices:unit_detail", args=[owned_unit.pk]))
+    assert "by an approved transfer request" in page.text
+    assert ", transfer request</dd>" not in page.text
