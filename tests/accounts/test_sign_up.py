@@ -111,3 +111,17 @@ def test_an_invalid_email_is_refused(client):
     response = sign_up(client, email="not-an-address")
     assert "Enter a valid email address." in response.text
     assert User.objects.count() == 0
+
+
+def test_the_known_address_email_is_wholly_in_the_owners_language(client):
+    UserFactory(email="jana@example.com", language="cs")
+    client.post(
+        reverse("accounts:sign_up"),
+        {**GOOD, "email": "jana@example.com"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    message = mail.outbox[0]
+    html = message.alternatives[0][0]
+    assert '<html lang="cs">' in html
+    assert ">Přihlásit se</a>" in html  # the button too, not the visitor's English
+    assert "Sign in" not in html
