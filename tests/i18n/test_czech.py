@@ -176,3 +176,10 @@ def test_dates_follow_the_accounts_time_zone():
     client.force_login(user)
     page = client.get(reverse("devices:my_devices"))
     assert "Registered since Feb. 28, 2026" in page.text  # 22:00 the day before in New York
+
+
+def test_czech_e_mails_greet_without_a_name_in_the_nominative():
+    from django.utils import translation
+
+    with translation.override("cs"):
+        assert translation.gettext("Hello %(name)s,") % {"name": "Jana Nováková"} == "Dobrý den,"
