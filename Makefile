@@ -6,6 +6,9 @@ PY      := $(VENV)/bin/python
 MANAGE  := $(PY) manage.py
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
+# Links in e-mails point at the address `make run` serves.
+SITE_URL ?= http://$(HOST):$(PORT)
+export SITE_URL
 
 .PHONY: run serve test lint format db db-stop migrate demo messages bench bench-import bench-console clean help
 
@@ -47,7 +50,7 @@ var/secret_key:
 	@chmod 600 $@
 
 serve: demo var/secret_key
-	bin/serve
+	BIND=$${BIND:-$(HOST):$(PORT)} bin/serve
 
 # The architecture and the style are part of the suite: a layer broken by an import, a lint
 # error or an unformatted file fails `make test` (and CI) before any test runs.

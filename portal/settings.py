@@ -268,7 +268,7 @@ EMAIL_BACKEND_PATH = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend",
+    else "portal.mail.ReadableConsoleBackend",
 )
 MAILERS = {
     "default": {

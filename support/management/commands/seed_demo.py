@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -101,8 +102,11 @@ class Command(BaseCommand):
             f"authenticator app: {secret}\n  (or: oathtool --totp -b {secret}), or use a backup "
             f"code: {', '.join(DEMO_BACKUP_CODES)} (each works once per `make run`)."
         )
-        free_kit = codes.make_box_code(DEMO_FIRST_SERIAL + 1)
-        self.stdout.write(f"  A free kit to register: box code {codes.format_box_code(free_kit)}")
+        free_kit = self._free_demo_kit()
+        if free_kit is None:
+            self.stdout.write("  Every demo kit is registered now (`make clean` starts afresh).")
+        else:
+            self.stdout.write(f"  A free kit to register: box code {free_kit.formatted_code}")
 
     def _load_catalogue(self):
         if Kit.objects.filter(box_code=codes.make_box_code(DEMO_FIRST_SERIAL)).exists():
@@ -145,6 +149,20 @@ class Command(BaseCommand):
         backup.token_set.all().delete()
         StaticToken.objects.bulk_create(
             StaticToken(device=backup, token=token) for token in DEMO_BACKUP_CODES
+        )
+
+    def _free_demo_kit(self):
+        """The first demo kit whose units nobody owns and that can be registered."""
+        taken = Registration.objects.filter(ended_at__isnull=True, unit__kit=OuterRef("pk"))
+        blocked = Unit.objects.filter(kit=OuterRef("pk")).exclude(
+            status=Unit.Status.IN_SERVICE, lost_or_stolen=False
+        )
+        return (
+            Kit.objects.filter(box_code__gte=codes.make_box_code(DEMO_FIRST_SERIAL))
+            .exclude(Exists(taken))
+            .exclude(Exists(blocked))
+            .order_by("box_code")
+            .first()
         )
 
     def _register_demo_kit(self, customer, serial=DEMO_FIRST_SERIAL):
