@@ -181,6 +181,10 @@ class Unit(models.Model):
         )
 
     @property
+    def warranty_has_ended(self):
+        return self.warranty_until is not None and self.warranty_until < timezone.localdate()
+
+    @property
     def can_be_registered(self):
         return self.status == self.Status.IN_SERVICE and not self.lost_or_stolen
 

@@ -1,5 +1,7 @@
 """My devices: every unit the customer owns, holder and charger of a kit together."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -98,3 +100,32 @@ def test_requests_and_handover_codes_show_and_cost_a_constant_number_of_queries(
     assert "Your requests" in response.text and other.formatted_code in response.text
     assert len(response.context["incoming_requests"]) == 3
     assert len(response.context["handovers"]) == 3
+
+
+def test_an_empty_list_invites_the_first_device(owner_client):
+    page = owner_client.get(reverse("devices:my_devices"))
+    assert "Add your first device" in page.text
+    assert "Add another device" not in page.text
+
+
+def test_each_unit_says_its_warranty_state(owner_client, owner):
+    from devices.models import Unit
+
+    current, ended = UnitFactory(), UnitFactory()
+    for unit in (current, ended):
+        RegistrationFactory(unit=unit, account=owner)
+    Unit.objects.filter(pk=current.pk).update(warranty_start=datetime.date.today())
+    Unit.objects.filter(pk=ended.pk).update(warranty_start=datetime.date(2020, 3, 1))
+    page = owner_client.get(reverse("devices:my_devices"))
+    current.refresh_from_db()
+    until = current.warranty_until
+    assert f"Under warranty until {until:%b}. {until.day}, {until.year}" in page.text
+    assert "Warranty ended on Feb. 28, 2022" in page.text
+    assert "Add another device" in page.text
+
+
+def test_the_unit_page_links_back_to_my_devices(owner_client, owner):
+    unit = UnitFactory()
+    RegistrationFactory(unit=unit, account=owner)
+    page = owner_client.get(reverse("devices:unit_detail", args=[unit.pk]))
+    assert f'href="{reverse("devices:my_devices")}">&larr; My devices' in page.text
