@@ -1,5 +1,7 @@
 """Failed look-ups are limited per account and per client address, across clients."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -40,6 +42,7 @@ def test_past_the_account_limit_the_page_says_when_to_try_again(owner):
     kit = KitFactory()
     response = try_box(second, kit.box_code)
     assert "Too many codes could not be registered. Please try again after" in response.text
+    assert re.search(r"try again after [0-9:]+ [ap]\.m\. CET\.<", response.text)  # not "p.m.."
     assert response.status_code == 429
     assert not Registration.objects.exists()
 
