@@ -13,6 +13,7 @@ urlpatterns = [
     path("add/units/", views.add_by_unit_codes, name="add_by_unit_codes"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
     path("units/<int:pk>/proof/", views.unit_proof, name="unit_proof"),
+    path("kits/<int:pk>/proof/", views.kit_proof, name="kit_proof"),
     path("units/<int:pk>/remove/", views.remove_unit, name="remove_unit"),
     path("units/<int:pk>/lost/", views.report_lost, name="report_lost"),
     path("units/<int:pk>/found/", views.clear_lost_report, name="clear_lost_report"),

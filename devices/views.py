@@ -6,9 +6,10 @@ validates a form, calls a function of ``devices.services`` and redirects with a 
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -190,12 +191,31 @@ def unit_detail(request, pk):
 @verified_email_required
 def unit_proof(request, pk):
     unit = _owned_unit(request, pk)
+    return _proof(request, [_current_registration(unit, request.user)], back=unit)
+
+
+@verified_email_required
+def kit_proof(request, pk):
+    """Both units of a kit on one page (those of them the person owns)."""
+    registrations = list(
+        Registration.objects.filter(account=request.user, ended_at__isnull=True, unit__kit_id=pk)
+        .select_related("unit__product_model", "unit__kit", "store")
+        .order_by("unit__kind")
+    )
+    if not registrations:
+        raise Http404("no unit of this kit is yours")
+    return _proof(request, registrations, kit=registrations[0].unit.kit)
+
+
+def _proof(request, registrations, *, back=None, kit=None):
     return render(
         request,
-        "devices/unit_proof.html",
+        "devices/proof.html",
         {
-            "unit": unit,
-            "registration": _current_registration(unit, request.user),
+            "registrations": registrations,
+            "kit": kit,
+            "back": back,
+            "issuer": settings.REGISTRY_ISSUER,
             "printed_at": timezone.now(),
         },
     )

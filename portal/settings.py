@@ -219,6 +219,8 @@ AXES_VERBOSE = False
 
 # Two-factor authentication (TOTP) for the support centre.
 OTP_TOTP_ISSUER = "Device Registry support centre"
+# Who issues a proof of registration (the operator: the manufacturer or its registry service).
+REGISTRY_ISSUER = env_str("REGISTRY_ISSUER", "Device Registry Portal")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

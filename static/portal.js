@@ -18,6 +18,12 @@ document.addEventListener("DOMContentLoaded", function () {
       }
     });
   });
+  // The proof of registration's Print button (the browser's own Print works as well).
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      window.print();
+    });
+  });
   var wanted = document.querySelector("[data-autofocus]");
   if (wanted) {
     wanted.focus();

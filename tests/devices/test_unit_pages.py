@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from devices.models import AuditEvent, Case, Registration
 from devices.services import register_unit
-from tests.factories import RegistrationFactory, StoreFactory, UnitFactory
+from tests.factories import KitFactory, RegistrationFactory, StoreFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +103,33 @@ def test_other_peoples_units_answer_404(stranger_client, owned_unit, name):
 
 def test_clearing_a_report_is_post_only(owner_client, owned_unit):
     assert owner_client.get(url("clear_lost_report", owned_unit)).status_code == 405
+
+
+def test_a_kit_has_one_proof_of_registration_naming_both_units_and_the_issuer(
+    owner_client, owner, settings
+):
+    settings.REGISTRY_ISSUER = "Aurora Devices s.r.o."
+    kit = KitFactory()
+    for unit in kit.units.all():
+        RegistrationFactory(unit=unit, account=owner)
+    listing = owner_client.get(reverse("devices:my_devices"))
+    proof_url = reverse("devices:kit_proof", args=[kit.pk])
+    assert f'href="{proof_url}"' in listing.text
+    page = owner_client.get(proof_url)
+    assert "Issued by Aurora Devices s.r.o. from its device registry." in page.text
+    for unit in kit.units.all():
+        assert unit.formatted_code in page.text
+    assert kit.formatted_code in page.text
+    assert "data-print" in page.text
+
+
+def test_nobody_else_gets_a_kits_proof(stranger_client, owner):
+    kit = KitFactory()
+    for unit in kit.units.all():
+        RegistrationFactory(unit=unit, account=owner)
+    assert stranger_client.get(reverse("devices:kit_proof", args=[kit.pk])).status_code == 404
+
+
+def test_flash_messages_never_print(owner_client):
+    page = owner_client.get(reverse("devices:my_devices"))
+    assert '<div aria-live="polite" role="status" class="no-print">' in page.text

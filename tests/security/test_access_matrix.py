@@ -14,6 +14,7 @@ from support.services.ownership import request_ownership_change
 from tests.conftest import CommitAwareClient, verified_client
 from tests.factories import (
     ClaimFactory,
+    KitFactory,
     RegistrationFactory,
     StoreFactory,
     StoreMembershipFactory,
@@ -61,6 +62,7 @@ MATRIX = {
     "devices:redeem_handover": ("GET", SIGNED_IN, None),
     "devices:unit_detail": ("GET", ["customer_a"], lambda w: [w["unit"].pk]),
     "devices:unit_proof": ("GET", ["customer_a"], lambda w: [w["unit"].pk]),
+    "devices:kit_proof": ("GET", ["customer_a"], lambda w: [w["kit"].pk]),
     "devices:remove_unit": ("GET", ["customer_a"], lambda w: [w["unit"].pk]),
     "devices:report_lost": ("GET", ["customer_a"], lambda w: [w["unit"].pk]),
     "devices:clear_lost_report": ("POST", ["customer_a"], lambda w: [w["unit"].pk]),
@@ -139,6 +141,9 @@ def world(db):
     )
     handover_unit = UnitFactory()
     RegistrationFactory(unit=handover_unit, account=customer_a)
+    kit = KitFactory()
+    for kit_unit in kit.units.all():
+        RegistrationFactory(unit=kit_unit, account=customer_a)
     contested_unit = UnitFactory()
     RegistrationFactory(unit=contested_unit, account=customer_a)
     support_change = request_ownership_change(
@@ -157,6 +162,7 @@ def world(db):
             "agent": agent,
         },
         "unit": unit,
+        "kit": kit,
         "store": store,
         "transfer": request_transfer(unit=unit, requester=customer_b),
         "handover": create_handover_code(owner=customer_a, units=[handover_unit]),
@@ -230,7 +236,11 @@ def assert_the_real_page(name, role, response):
     elif name in LINK_DOES_NOT_WORK:
         assert status == 400 and "Something in the request was not right" not in response.text
     elif name in SIGNED_IN_GO_TO_MY_DEVICES and role != "anonymous":
-        assert (status, location) == (302, "/devices/"), name
+        # Store staff land on their counter after signing in, so also when already signed in.
+        home = (
+            "/counter/" if name == "accounts:sign_in" and role.startswith("staff") else "/devices/"
+        )
+        assert (status, location) == (302, home), name
     elif status == 302:
         assert "/account/sign-in/" not in location and location, name
         assert response.request["REQUEST_METHOD"] == "POST" or name == "counter:home", name
