@@ -66,21 +66,21 @@ def suggest_email_correction(email):
     return f"{local}@{close[0]}" if close else None
 
 
-def send_invitation(invitation):
+def send_invitation(invitation, units=()):
     url = absolute_url(
         reverse("accounts:accept_invitation", args=[make_invitation_token(invitation.account)])
     )
     send_email(
         "invitation",
         to=invitation.account,
-        context={"store": invitation.store, "days": settings.INVITATION_DAYS},
+        context={"store": invitation.store, "days": settings.INVITATION_DAYS, "units": units},
         action_url=url,
         action_label=_("Choose a password"),
         secret=True,
     )
 
 
-def find_or_invite_customer(*, email, store, staff, full_name=""):
+def find_or_invite_customer(*, email, store, staff, full_name="", send=True):
     """The account for ``email``; a new invited account (e-mailed a link) when there is none.
 
     An account whose address is not verified is treated like an invited one: whoever signed
@@ -95,7 +95,8 @@ def find_or_invite_customer(*, email, store, staff, full_name=""):
         if existing.has_verified_email or waiting.exists():
             return existing, None
         invitation = Invitation.objects.create(account=existing, store=store, invited_by=staff)
-        send_invitation(invitation)
+        if send:
+            send_invitation(invitation)
         return existing, invitation
     try:
         with transaction.atomic():
@@ -103,7 +104,8 @@ def find_or_invite_customer(*, email, store, staff, full_name=""):
     except IntegrityError:  # created a moment ago by another request
         return User.objects.find_by_email(email), None
     invitation = Invitation.objects.create(account=customer, store=store, invited_by=staff)
-    send_invitation(invitation)
+    if send:
+        send_invitation(invitation)
     return customer, invitation
 
 
@@ -115,9 +117,10 @@ def register_sale(
 
     When nothing could be registered, nothing is kept (no invited account, no e-mail).
     """
-    customer, _invitation = find_or_invite_customer(
-        email=email, store=store, staff=staff, full_name=full_name
+    customer, invitation = find_or_invite_customer(
+        email=email, store=store, staff=staff, full_name=full_name, send=False
     )
+    # A customer the store just invited gets one e-mail: the invitation, naming the units.
     outcomes = register_codes(
         account=customer,
         actor=staff,
@@ -126,9 +129,13 @@ def register_sale(
         box_code=box_code,
         unit_codes=unit_codes,
         client_address=client_address,
+        notify=invitation is None,
     )
-    if not any(outcome.ok for outcome in outcomes):
+    registered = [outcome.unit for outcome in outcomes if outcome.ok]
+    if not registered:
         transaction.set_rollback(True)
+    elif invitation is not None:
+        send_invitation(invitation, units=registered)
     return customer, outcomes
 
 

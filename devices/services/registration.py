@@ -216,12 +216,21 @@ NOT_IN_CATALOGUE = _(
 
 @transaction.atomic
 def register_codes(
-    *, account, actor, source, box_code=None, unit_codes=(), store=None, client_address=None
+    *,
+    account,
+    actor,
+    source,
+    box_code=None,
+    unit_codes=(),
+    store=None,
+    client_address=None,
+    notify=True,
 ):
     """Register what can be registered; return one CodeOutcome per unit (or unknown code).
 
     Each unit is its own savepoint: what can be registered is registered, what cannot is
-    explained, and nothing is half-done inside one unit. The account is e-mailed a summary.
+    explained, and nothing is half-done inside one unit. The account is e-mailed a summary
+    (unless ``notify`` is off: the caller sends one e-mail that says it all).
     """
     outcomes = []
     units = []
@@ -263,7 +272,7 @@ def register_codes(
                 )
             )
     registered = [outcome.unit for outcome in outcomes if outcome.ok]
-    if registered:
+    if registered and notify:
         send_email(
             "units_registered",
             to=account,

@@ -157,6 +157,8 @@ def test_a_never_registered_faulty_unit_is_registered_to_the_email_and_swapped(
     assert owner_of(spare_charger) == walk_in
     assert Registration.objects.get(unit=loose).end_reason == "replaced"
     assert "Your devices are waiting in your account" in [m.subject for m in mail.outbox]
+    receipt = staff_client.get(counter_url("claim_receipt", Claim.objects.get().pk))
+    assert "the customer chooses a password from the invitation" in receipt.text
 
 
 @pytest.mark.parametrize(
@@ -252,8 +254,11 @@ def test_the_receipt_prints_and_belongs_to_the_store(
     staff_client.post(counter_url("replace_confirm"), swap_data(charger, spare_charger))
     claim = Claim.objects.get()
     receipt = staff_client.get(counter_url("claim_receipt", claim.pk))
-    assert "no-print" in receipt.text
+    assert "no-print" in receipt.text and "data-print" in receipt.text
     assert charger.formatted_code in receipt.text and spare_charger.formatted_code in receipt.text
+    served_by = claim.staff.get_full_name() or claim.staff.email
+    assert f'Served by</dt><dd class="col-7">{served_by}</dd>' in receipt.text
+    assert claim.store.name in receipt.text
     history = staff_client.get(counter_url("history"))
     assert spare_charger.formatted_code in history.text
     csv_text = b"".join(staff_client.get(counter_url("history_csv")).streaming_content).decode()
