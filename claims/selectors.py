@@ -1,6 +1,7 @@
 """Read-only queries behind the counter pages."""
 
 import datetime
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils import timezone
@@ -81,3 +82,51 @@ def registrations_under_invitation(invitation):
         .select_related("unit")
         .order_by("unit__kit_id", "-unit__kind")
     )
+
+
+@dataclass
+class Sale:
+    """The units one clerk registered to one customer at one go (one press of "register")."""
+
+    started_at: datetime.datetime
+    customer: object
+    staff: object
+    units: list = field(default_factory=list)
+
+    @property
+    def kit(self):
+        """The kit, when the sale was exactly one whole kit."""
+        kits = {unit.kit_id for unit in self.units}
+        return (
+            self.units[0].kit
+            if len(self.units) == 2 and len(kits) == 1 and None not in kits
+            else None
+        )
+
+
+# Registrations of one sale are written within a second or so of each other.
+SALE_GAP = datetime.timedelta(seconds=60)
+
+
+def sales_of(registrations):
+    """Store-sale registrations (oldest first) grouped into sales."""
+    sales = []
+    for registration in registrations:
+        last = sales[-1] if sales else None
+        if (
+            last is not None
+            and last.customer == registration.account
+            and last.staff == registration.registered_by
+            and registration.started_at - last.started_at <= SALE_GAP
+        ):
+            last.units.append(registration.unit)
+        else:
+            sales.append(
+                Sale(
+                    registration.started_at,
+                    registration.account,
+                    registration.registered_by,
+                    [registration.unit],
+                )
+            )
+    return sales

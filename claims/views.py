@@ -318,13 +318,15 @@ HISTORY_YEARS = (2000, 2999)
 @store_staff_required
 def history(request):
     day = _day(request)
-    sales, claims = selectors.store_history(request.store, day)
+    registrations, claims = selectors.store_history(request.store, day)
+    sales, claims = selectors.sales_of(registrations.select_related("unit__kit")), list(claims)
     return render(
         request,
         "claims/history.html",
         {
             "day": day,
             "sales": sales,
+            "units_sold": sum(len(sale.units) for sale in sales),
             "claims": claims,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),

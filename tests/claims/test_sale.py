@@ -12,7 +12,7 @@ from claims.models import Invitation
 from devices import codes
 from devices.models import Registration
 from tests.conftest import CommitAwareClient
-from tests.factories import RegistrationFactory
+from tests.factories import KitFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +163,22 @@ def test_the_confirmation_step_shows_the_codes_as_printed(staff_client, counter_
     assert f'Holder <span class="code">{holder.formatted_code}</span>' in response.text
     response = staff_client.post(counter_url("sale"), sale_data(kit, "jana@seznam.cz"))
     assert f'Box code <span class="code">{kit.formatted_code}</span>' in response.text
+
+
+def test_the_history_shows_one_line_per_sale_with_its_units_and_the_days_totals(
+    staff_client, counter_url, kit, store_staff
+):
+    sell(staff_client, counter_url, kit, "jana@seznam.cz")
+    other = KitFactory()
+    holder = other.units.get(kind="holder")
+    staff_client.post(
+        counter_url("sale_confirm"),
+        sale_data(other, "petr@seznam.cz", box_code="", holder_code=holder.production_code),
+    )
+    page = staff_client.get(counter_url("history"))
+    lines = re.findall(r"<li>(.*?)</li>", page.text.split('class="history-sales"')[1], re.S)
+    lines = [" ".join(re.sub(r"<[^>]+>", "", line).split()) for line in lines[:2]]
+    assert f"jana@seznam.cz: kit {kit.formatted_code}" in lines[0]  # one line, both units
+    assert all(unit.formatted_code in lines[0] for unit in kit.units.all())
+    assert f"petr@seznam.cz: holder {holder.formatted_code}" in lines[1]
+    assert "2 sales (3 units) · 0 swaps" in page.text
