@@ -106,6 +106,7 @@ def test_customer_pages(page, world):
         ("/devices/add/", submit_first_form),
         (f"/devices/units/{unit}/", None),
         (f"/devices/units/{unit}/proof/", None),
+        (f"/devices/kits/{world['kit'].pk}/proof/", None),
         (f"/devices/units/{unit}/remove/", None),
         (f"/devices/units/{unit}/lost/", None),
         ("/devices/handover/new/", submit_first_form),

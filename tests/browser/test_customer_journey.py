@@ -40,7 +40,7 @@ def test_sign_up_verify_add_a_kit_remove_a_unit_and_another_account_registers_it
     page.get_by_label("Password").fill("a long and unusual passphrase")
     page.get_by_role("button", name="Sign in").click()
 
-    page.get_by_role("link", name="Add another device").click()
+    page.get_by_role("link", name="Add your first device").click()  # a new account: none yet
     page.get_by_role("textbox", name="Box code").fill(
         codes.format_box_code(kit.box_code).replace(" ", "-")
     )
@@ -63,7 +63,7 @@ def test_sign_up_verify_add_a_kit_remove_a_unit_and_another_account_registers_it
     page.get_by_label("E-mail address").fill("petr@example.com")
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name="Add another device").click()
+    page.get_by_role("link", name="Add your first device").click()
     page.get_by_role("textbox", name="Charger code").fill(charger.production_code.lower())
     page.get_by_role("textbox", name="Charger code").press("Enter")
     page.get_by_role("heading", name="My devices").wait_for()

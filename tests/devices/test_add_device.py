@@ -135,3 +135,16 @@ def test_adding_needs_a_post_and_a_sign_in(client, owner_client, kit):
     response = client.post(reverse("devices:add_by_box_code"), {"box_code": kit.box_code})
     assert response.status_code == 302
     assert reverse("accounts:sign_in") in response["Location"]
+
+
+def test_the_add_form_shows_where_each_code_is_with_text_alternatives(owner_client):
+    page = owner_client.get(reverse("devices:add_device"))
+    for anchor in ("where-box", "where-holder", "where-charger"):
+        assert f'href="#{anchor}"' in page.text and f'id="{anchor}"' in page.text
+    assert 'alt="The holder with its cap taken off' in page.text
+    assert "illustrations/box-label" in page.text
+
+
+def test_the_home_page_shows_where_the_codes_are(client):
+    page = client.get(reverse("home"))
+    assert "Where are the codes?" in page.text
