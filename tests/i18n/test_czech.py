@@ -183,3 +183,25 @@ def test_czech_e_mails_greet_without_a_name_in_the_nominative():
 
     with translation.override("cs"):
         assert translation.gettext("Hello %(name)s,") % {"name": "Jana Nováková"} == "Dobrý den,"
+
+
+# docs/glossary.md: words the Czech catalogue must not use (one term per concept).
+RULED_OUT = {
+    r"\bodložit\b": "postpone, not dismiss: zamítnout",
+    r"\bjsem\b": "a first person needs a gender: say what happened",
+    r"\bnašel\b|\bnašla\b": "a first person needs a gender",
+    r"\bregistrace účtu\b": "signing up is 'založení účtu' (registrace is the device's)",
+    r"\bpřístroj": "a device is 'zařízení'",
+    r"\bkód balení\b|\bkód boxu\b": "the box code is 'kód krabičky'",
+}
+
+
+def test_czech_follows_the_glossary(catalogue):
+    found = []
+    for entry in catalogue:
+        texts = [entry.msgstr, *entry.msgstr_plural.values()]
+        for text in texts:
+            for pattern, why in RULED_OUT.items():
+                if re.search(pattern, text, re.IGNORECASE):
+                    found.append(f"{entry.msgid[:50]!r}: {text[:60]!r} ({why})")
+    assert found == []
