@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 
 from accounts.models import OutgoingEmail
 from accounts.tokens import make_not_me_token
+from portal.context_processors import support_contact
 from portal.links import absolute_url
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def send_email(
         text = render_to_string(f"emails/{name}.txt", context).strip() + "\n"
         if security_notice:
             text += "\n" + render_to_string("emails/_not_me.txt", context).strip() + "\n"
+        text += "\n" + render_to_string("emails/_contact.txt", support_contact(None)).strip() + "\n"
         html = render_to_string(
             "emails/layout.html",
             {**context, "subject": subject, "text": text, "language": language},

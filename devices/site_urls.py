@@ -7,4 +7,5 @@ from devices import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("help/", views.help_page, name="help"),
 ]

@@ -33,6 +33,10 @@ def accessibility(request):
     return render(request, "devices/accessibility.html")
 
 
+def help_page(request):
+    return render(request, "devices/help.html")
+
+
 def _owned_unit(request, pk):
     return get_object_or_404(
         Unit.objects.select_related("product_model", "kit", "replaces"),

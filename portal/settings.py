@@ -152,6 +152,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "claims.context_processors.counter",
+                "portal.context_processors.support_contact",
             ],
         },
     },
@@ -219,6 +220,10 @@ AXES_VERBOSE = False
 
 # Two-factor authentication (TOTP) for the support centre.
 OTP_TOTP_ISSUER = "Device Registry support centre"
+# How customers reach support: shown in every page's footer, on the Help page and in e-mails.
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "support@example.com")
+SUPPORT_PHONE = env_str("SUPPORT_PHONE", "+420 800 000 000")
+SUPPORT_HOURS = env_str("SUPPORT_HOURS", "Mon–Fri 8:00–18:00")
 # Who issues a proof of registration (the operator: the manufacturer or its registry service).
 REGISTRY_ISSUER = env_str("REGISTRY_ISSUER", "Device Registry Portal")
 AUTH_PASSWORD_VALIDATORS = [

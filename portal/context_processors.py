@@ -1,0 +1,13 @@
+"""What every page shows: how to reach customer support (operator settings)."""
+
+from django.conf import settings
+
+
+def support_contact(request):
+    return {
+        "support_contact": {
+            "email": settings.SUPPORT_EMAIL,
+            "phone": settings.SUPPORT_PHONE,
+            "hours": settings.SUPPORT_HOURS,
+        }
+    }
