@@ -43,11 +43,13 @@ def _registration_limits():
     )
 
 
-def registrations_blocked_until(account, address):
+def registrations_blocked(account, address):
+    """None, or (when registering is allowed again, whether it is the client address's limit
+    rather than the account's: people behind one shared address share it)."""
     per_account, per_address = _registration_limits()
     checks = [(per_account, str(account.pk))] + ([(per_address, address)] if address else [])
     limit = first_exceeded(checks)
-    return limit.retry_at() if limit is not None else None
+    return (limit.retry_at(), limit is per_address) if limit is not None else None
 
 
 def record_registrations(account, address, count):

@@ -119,15 +119,25 @@ def _register_codes(request, box_code=None, unit_codes=()):
     address = client_address(request)
     if _look_ups_blocked(request, address):
         return None
-    retry_at = lookups.registrations_blocked_until(request.user, address)
-    if retry_at is not None:
-        messages.error(
-            request,
+    blocked = lookups.registrations_blocked(request.user, address)
+    if blocked is not None:
+        retry_at, shared_address = blocked
+        # The address's limit is shared by everyone behind it (a workplace, a mobile network):
+        # not this person's doing, and it says so.
+        message = (
             _(
+                "Many devices have been registered from your network today. To register more, "
+                "try again after %(time)s, from another network, or contact customer support."
+            )
+            if shared_address
+            else _(
                 "You have registered many devices today. To register more, try again after "
                 "%(time)s, or contact customer support."
             )
-            % {"time": date_format(timezone.localtime(retry_at), "DATETIME_FORMAT")},
+        )
+        messages.error(
+            request,
+            message % {"time": date_format(timezone.localtime(retry_at), "DATETIME_FORMAT")},
         )
         return None
     outcomes = services.register_codes(
