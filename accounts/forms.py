@@ -1,3 +1,4 @@
+import functools
 import zoneinfo
 
 from django import forms
@@ -87,15 +88,20 @@ class SetPasswordForm(auth_forms.SetPasswordForm):
         return user
 
 
-def time_zone_choices():
-    """Every "Area/City" zone of the time-zone database, grouped by area (legacy aliases
-    such as "Etc/GMT+1" or "US/Eastern" left out), city names as people write them."""
+@functools.cache  # the time-zone database is read once per process, not per form
+def _zones_by_area():
     areas = {}
     for name in sorted(zoneinfo.available_timezones()):
         area, _slash, city = name.partition("/")
         if city and area not in LEGACY_ZONE_AREAS:
             areas.setdefault(area, []).append((name, city.replace("_", " ").replace("/", " / ")))
-    return list(areas.items())
+    return tuple((area, tuple(zones)) for area, zones in areas.items())
+
+
+def time_zone_choices():
+    """Every "Area/City" zone of the time-zone database, grouped by area (legacy aliases
+    such as "Etc/GMT+1" or "US/Eastern" left out), city names as people write them."""
+    return [(area, list(zones)) for area, zones in _zones_by_area()]
 
 
 LEGACY_ZONE_AREAS = {

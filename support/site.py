@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from devices.models import Case
 from portal.client_address import client_address
 from support import search
+from support.links import admin_url
 from support.services.accounts import record_search
 
 SIGN_IN_REFUSED = _(
@@ -98,8 +99,7 @@ class SupportCentreSite(OTPAdminSite):
             )
         match = results.only_match
         if match is not None:
-            opts = match._meta
-            return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", match.pk)
+            return redirect(admin_url(match))
         return TemplateResponse(
             request,
             "admin/support/search.html",

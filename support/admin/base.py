@@ -248,6 +248,12 @@ def change_actions(user, change):
     }
 
 
+@admin.display(description=_("takes effect"), ordering="effective_at")
+def takes_effect(model_admin, change):
+    """When a support request will take effect; nothing once it no longer waits."""
+    return change.effective_at if change.is_pending else "—"
+
+
 class PendingRequestAdmin(ReadOnlyAdmin):
     """A support request that waits out an objection window: its page offers "apply at once"
     and "cancel" to whoever may (the services decide for real), each a confirmation step with
@@ -284,9 +290,7 @@ class PendingRequestAdmin(ReadOnlyAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "decider"]
 
-    @admin.display(description=_("takes effect"), ordering="effective_at")
-    def takes_effect(self, change):
-        return change.effective_at if change.is_pending else "—"
+    takes_effect = takes_effect
 
     @admin.display(description=_("applied or cancelled by"))
     def decider(self, change):

@@ -43,11 +43,13 @@ from support.admin.base import (
     form_page,
     mark_actor_roles,
     search_by_code,
+    takes_effect,
     typed_address,
     who_acted,
     with_actor_roles,
     yes_or_no,
 )
+from support.links import admin_link
 from support.services import cases, ownership
 
 
@@ -157,10 +159,7 @@ class UnitOwnershipChangeInline(ReadOnlyInline):
         "note",
     ]
     readonly_fields = fields
-
-    @admin.display(description=_("takes effect"))
-    def takes_effect(self, change):
-        return change.effective_at if change.is_pending else "—"
+    takes_effect = takes_effect
 
 
 class FaultyClaimInline(ReadOnlyInline):
@@ -233,24 +232,18 @@ class UnitAdmin(ReadOnlyAdmin):
     def kit_link(self, unit):
         if unit.kit_id is None:
             return _("none (loose replacement stock)")
-        url = reverse("admin:devices_kit_change", args=[unit.kit_id])
-        return format_html('<a href="{}">{}</a>', url, unit.kit.formatted_code)
+        return admin_link(unit.kit)
 
     @admin.display(description=_("other unit of the kit"))
     def other_unit(self, unit):
-        other = unit.kit.units.exclude(pk=unit.pk).first() if unit.kit_id else None
-        if other is None:
-            return "—"
-        url = reverse("admin:devices_unit_change", args=[other.pk])
-        return format_html('<a href="{}">{}</a>', url, other.formatted_code)
+        return admin_link(unit.kit.units.exclude(pk=unit.pk).first() if unit.kit_id else None)
 
     @admin.display(description=_("current owner"))
     def current_owner(self, unit):
         registration = registry.open_registration(unit)
         if registration is None:
             return _("nobody (free)")
-        url = reverse("admin:accounts_user_change", args=[registration.account_id])
-        return format_html('<a href="{}">{}</a>', url, registration.account.email)
+        return admin_link(registration.account)
 
     @admin.display(description=_("under warranty until"))
     def warranty_until(self, unit):
@@ -735,12 +728,3 @@ class CaseAdmin(ReadOnlyAdmin):
 
 def decision_form(case, data=None):
     return forms.DecideCaseForm(data, decisions=cases.CASE_DECISIONS[case.kind])
-
-
-def admin_link(obj):
-    """A link to an object's page in the support centre (— for none)."""
-    if obj is None:
-        return "—"
-    opts = obj._meta
-    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-    return format_html('<a href="{}">{}</a>', url, obj)
