@@ -92,6 +92,7 @@ def test_signed_out_pages(page, world):
         ("/account/sign-up/", submit_first_form),
         ("/account/password/reset/", submit_first_form),
         ("/accessibility/", None),
+        ("/help/", None),
         ("/no/such/page/", None),
     ]:
         problems[path] = check(page, path, submit)
@@ -205,7 +206,14 @@ def test_no_sideways_scrolling_at_320_px_and_200_percent_zoom(
     )
     page = context.new_page()
     sign_in(page, "jana@example.com")
-    for path in ["/", "/devices/", "/devices/add/", f"/devices/units/{world['unit'].pk}/"]:
+    for path in [
+        "/",
+        "/help/",
+        "/devices/",
+        "/devices/add/",
+        f"/devices/units/{world['unit'].pk}/",
+        f"/devices/kits/{world['kit'].pk}/proof/",
+    ]:
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px/{zoom}x"
