@@ -36,8 +36,10 @@ def send_email(
     action_label="",
     secret=False,
     security_notice=False,
+    language=None,
 ):
-    """Queue e-mail ``name`` to a user (in their language) or a bare address.
+    """Queue e-mail ``name`` to a user (in their language) or a bare address (in
+    ``language``, or the site's).
 
     ``secret``: the e-mail carries a link that acts (sets a password, objects, signs out): its
     body is purged from the outbox once sent or given up.
@@ -48,7 +50,7 @@ def send_email(
     if security_notice:
         context = {**(context or {}), "not_me_url": not_me_url(to)}
         secret = True
-    language = getattr(to, "language", None) or settings.LANGUAGE_CODE
+    language = getattr(to, "language", None) or language or settings.LANGUAGE_CODE
     time_zone = getattr(to, "time_zone", None) or settings.TIME_ZONE
     context = {
         "site_url": settings.SITE_URL,
@@ -62,7 +64,8 @@ def send_email(
         text = render_to_string(f"emails/{name}.txt", context).strip() + "\n"
         if security_notice:
             text += "\n" + render_to_string("emails/_not_me.txt", context).strip() + "\n"
-        text += "\n" + render_to_string("emails/_contact.txt", support_contact(None)).strip() + "\n"
+        contact = {**support_contact(None), "site_url": settings.SITE_URL.rstrip("/")}
+        text += "\n" + render_to_string("emails/_contact.txt", contact).strip() + "\n"
         html = render_to_string(
             "emails/layout.html",
             {**context, "subject": subject, "text": text, "language": language},

@@ -4,7 +4,9 @@ import zoneinfo
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts import addresses
@@ -30,10 +32,42 @@ class EmailAddressField(forms.EmailField):
             raise forms.ValidationError(error.message, code=error.reason) from None
 
 
+def add_terms_fields(form):
+    """The two agreements every account gives: the current terms of use and privacy notice,
+    and that the person is an adult (the products are age-restricted)."""
+    form.fields["accept_terms"] = forms.BooleanField(
+        label=_("I agree to the terms of use and the privacy notice."),
+        help_text=format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("accounts:terms"),
+            _("Terms of use"),
+            reverse("accounts:privacy"),
+            _("Privacy notice"),
+        ),
+        error_messages={"required": _("Please agree to the terms to continue.")},
+    )
+    form.fields["confirm_adult"] = forms.BooleanField(
+        label=_("I am 18 or older."),
+        error_messages={"required": _("Only adults may have an account.")},
+    )
+
+
+class TermsForm(forms.Form):
+    """Asked when the terms change (or of an account from before them)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_terms_fields(self)
+
+
 class SignUpForm(forms.Form):
     """Validates only the input: whether the address has an account is never revealed."""
 
     static_blank_rendering = True  # the same fields for everyone (portal_forms)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_terms_fields(self)
 
     full_name = forms.CharField(label=_("Your name"), max_length=150)
     email = EmailAddressField(label=_("E-mail address"))
@@ -78,11 +112,19 @@ class PasswordResetForm(forms.Form):
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):
-    """Following an e-mailed link proves the address: mark it verified."""
+    """Following an e-mailed link proves the address: mark it verified. An account a store
+    created agrees to the terms here, when its owner first chooses a password."""
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        if user.needs_terms and not user.is_staff:
+            add_terms_fields(self)
 
     def save(self, commit=True):
         if self.user.email_verified_at is None:
             self.user.email_verified_at = timezone.now()
+        if "accept_terms" in self.fields:
+            self.user.accept_terms()
         user = super().save(commit=commit)
         password_set_by_link.send(sender=type(self), user=user)
         return user

@@ -116,6 +116,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     session_epoch = models.CharField(
         max_length=32, blank=True, default="", db_default="", editable=False
     )
+    # Which version of the terms of use and privacy notice (settings.TERMS_VERSION) the person
+    # agreed to, and when; and when they confirmed being an adult (age-restricted products).
+    terms_version = models.CharField(_("terms accepted (version)"), max_length=40, blank=True)
+    terms_accepted_at = models.DateTimeField(_("terms accepted"), null=True, blank=True)
+    adult_confirmed_at = models.DateTimeField(_("confirmed being an adult"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -175,6 +180,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def has_verified_email(self):
         return self.email_verified_at is not None
+
+    @property
+    def needs_terms(self):
+        """The current terms (or the adult confirmation) are still to be agreed to."""
+        return self.terms_version != settings.TERMS_VERSION or self.adult_confirmed_at is None
+
+    def accept_terms(self, now=None):
+        """Agreement to the current terms, as an adult (save() it)."""
+        now = now or timezone.now()
+        self.terms_version, self.terms_accepted_at = settings.TERMS_VERSION, now
+        if self.adult_confirmed_at is None:
+            self.adult_confirmed_at = now
 
     def _get_session_auth_hash(self, secret=None):
         # Django signs sessions with the password hash; the epoch is added so that sessions

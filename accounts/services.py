@@ -92,13 +92,21 @@ def send_password_reset(email):
 def sign_up(*, full_name, email, password, language):
     """Create an account and send the verification link; for a known address, e-mail it a
     sign-in or set-password link instead. The caller answers the same either way, and calls
-    this after its answer is sent (``portal.after_response``)."""
+    this after its answer is sent (``portal.after_response``). The form asked for agreement to
+    the current terms and the adult confirmation; a new account records both."""
     existing = User.objects.find_by_email(email)
     if existing is None:
         try:
             with transaction.atomic():
+                now = timezone.now()  # the sign-up form asked for both agreements
                 user = User.objects.create_user(
-                    email, password, full_name=full_name, language=language
+                    email,
+                    password,
+                    full_name=full_name,
+                    language=language,
+                    terms_version=settings.TERMS_VERSION,
+                    terms_accepted_at=now,
+                    adult_confirmed_at=now,
                 )
         except IntegrityError:  # the same address signed up a moment ago
             existing = User.objects.find_by_email(email)
@@ -257,7 +265,9 @@ def check_undo_possible(user, old_email):
         raise AccountError(_("The account already uses this address again."))
     taken = User.objects.find_by_email(old_email)
     if taken is not None and taken.pk != user.pk:
-        raise AccountError(_("The old address is used by another account; contact support."))
+        raise AccountError(
+            _("The old address is used by another account; contact customer support.")
+        )
 
 
 class AccountError(Exception):
@@ -266,3 +276,9 @@ class AccountError(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
+
+
+def accept_terms(user):
+    """The account agrees to the current terms of use and privacy notice (as an adult)."""
+    user.accept_terms()
+    user.save(update_fields=["terms_version", "terms_accepted_at", "adult_confirmed_at"])

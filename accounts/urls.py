@@ -34,4 +34,7 @@ urlpatterns = [
     path("email/undo/<str:token>/", views.undo_email_change, name="undo_email_change"),
     path("not-me/<str:token>/", views.not_me, name="not_me"),
     path("language/", views.set_language, name="set_language"),
+    path("terms/", views.terms, name="terms"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("terms/agree/", views.accept_terms, name="accept_terms"),
 ]

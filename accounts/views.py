@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import urlsafe_base64_decode
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
@@ -289,3 +289,39 @@ def set_language(request):
         request.user.language = language
         request.user.save(update_fields=["language"])
     return i18n_views.set_language(request)
+
+
+def terms(request):
+    return render(request, "legal/terms.html", {"version": settings.TERMS_VERSION})
+
+
+def privacy(request):
+    return render(request, "legal/privacy.html", {"version": settings.TERMS_VERSION})
+
+
+@login_required
+def accept_terms(request):
+    """Asked once per version of the terms (``TermsAcceptanceMiddleware`` sends people here)."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    if not request.user.needs_terms:
+        return redirect(next_url or "devices:my_devices")
+    form = forms.TermsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.accept_terms(request.user)
+        messages.success(request, _("Thank you. You have agreed to the current terms."))
+        return redirect(next_url or "devices:my_devices")
+    return render(
+        request,
+        "accounts/accept_terms.html",
+        {
+            "form": form,
+            "next": next_url,
+            "changed": bool(request.user.terms_version),
+            "version": settings.TERMS_VERSION,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

@@ -119,6 +119,8 @@ def prepare_data(users=BENCH_USERS, registered_kits=REGISTERED_KITS, sessions=SE
         )
     store = Store.objects.create(name="Bench store")
     staff = User.objects.create_user("bench-staff@example.com", "bench-password")
+    staff.accept_terms()
+    staff.save()
     StoreMembership.objects.create(store=store, user=staff)
     agent = User.objects.create_user("bench-agent@example.com", "bench-password", is_staff=True)
     agent.groups.add(Group.objects.get(name="Support agents"))

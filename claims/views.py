@@ -30,9 +30,11 @@ SALE_ANSWERS = {
     "already_yours": gettext_lazy("already registered to this customer"),
     "registered_elsewhere": gettext_lazy(
         "registered to another account: the buyer can ask the owner to release it in the "
-        "portal, or contact support"
+        "portal, or contact customer support"
     ),
-    "not_registrable": gettext_lazy("cannot be registered (returned or flagged): contact support"),
+    "not_registrable": gettext_lazy(
+        "cannot be registered (returned or flagged): contact customer support"
+    ),
 }
 
 

@@ -26,6 +26,13 @@ def account_data(user):
             "email_verified": user.email_verified_at.isoformat()
             if user.email_verified_at
             else None,
+            "terms_version": user.terms_version or None,
+            "terms_accepted": user.terms_accepted_at.isoformat()
+            if user.terms_accepted_at
+            else None,
+            "adult_confirmed": user.adult_confirmed_at.isoformat()
+            if user.adult_confirmed_at
+            else None,
         },
         "units": [
             {

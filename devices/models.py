@@ -350,6 +350,9 @@ class AuditEvent(models.Model):
         SESSIONS_ENDED = "sessions_ended", _("signed out everywhere")
         # Who looked up what in the support centre's search (``note`` holds the term).
         SEARCHED = "searched", _("searched in the support centre")
+        # Help requests (``note`` names the request; the account is ``from_account``).
+        HELP_ANSWERED = "help_answered", _("help request answered by support")
+        HELP_CLOSED = "help_closed", _("help request closed")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

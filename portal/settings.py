@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "accounts",
     "devices",
     "claims",
+    "helpdesk",
     "support.apps.SupportConfig",
 ]
 
@@ -126,6 +127,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "portal.middleware.AccountLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.TermsAcceptanceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     # Last: it runs the view (once more after a conflict with a concurrent change).
@@ -139,10 +141,15 @@ if PRODUCTION:
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 
+OPERATOR_TEMPLATES_DIR = env_str("OPERATOR_TEMPLATES_DIR", "")
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # The operator's own texts (terms, privacy notice) come first when configured.
+        "DIRS": [
+            *([Path(OPERATOR_TEMPLATES_DIR)] if OPERATOR_TEMPLATES_DIR else []),
+            BASE_DIR / "templates",
+        ],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -224,6 +231,9 @@ OTP_TOTP_ISSUER = "Device Registry support centre"
 SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "support@example.com")
 SUPPORT_PHONE = env_str("SUPPORT_PHONE", "+420 800 000 000")
 SUPPORT_HOURS = env_str("SUPPORT_HOURS", "Mon–Fri 8:00–18:00")
+# The version of the terms of use and privacy notice (templates/legal/): a new value asks
+# every account to agree again at its next request.
+TERMS_VERSION = env_str("TERMS_VERSION", "2026-11")
 # Who issues a proof of registration (the operator: the manufacturer or its registry service).
 REGISTRY_ISSUER = env_str("REGISTRY_ISSUER", "Device Registry Portal")
 AUTH_PASSWORD_VALIDATORS = [
@@ -326,6 +336,13 @@ REGISTRATIONS_PER_ADDRESS_PER_DAY = env_int("REGISTRATIONS_PER_ADDRESS_PER_DAY",
 ACCOUNT_EMAILS_PER_RECIPIENT = env_int("ACCOUNT_EMAILS_PER_RECIPIENT", 3)
 ACCOUNT_EMAILS_PER_ADDRESS = env_int("ACCOUNT_EMAILS_PER_ADDRESS", 20)
 ACCOUNT_EMAILS_WINDOW_MINUTES = env_int("ACCOUNT_EMAILS_WINDOW_MINUTES", 60)
+# Help requests (the contact form) per day: a signed-in account's new requests and replies;
+# signed out, per sender address (each sends a confirmation e-mail) and per client address.
+HELP_MESSAGES_PER_ACCOUNT_PER_DAY = env_int("HELP_MESSAGES_PER_ACCOUNT_PER_DAY", 20)
+HELP_REQUESTS_PER_SENDER_PER_DAY = env_int("HELP_REQUESTS_PER_SENDER_PER_DAY", 3)
+HELP_REQUESTS_PER_CLIENT_PER_DAY = env_int("HELP_REQUESTS_PER_CLIENT_PER_DAY", 10)
+# A signed-out sender's unconfirmed request (and its message) is deleted after this long.
+HELP_REQUEST_CONFIRM_DAYS = env_int("HELP_REQUEST_CONFIRM_DAYS", 7)
 
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "devices:my_devices"

@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("devices/", include("devices.urls")),
     path("counter/", include("claims.urls")),
+    path("help/", include("helpdesk.urls")),
     path("", include("support.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -45,6 +45,8 @@ AGENT_PERMISSIONS = [
     "accounts.view_store",
     "accounts.view_storemembership",
     "claims.view_invitation",
+    "helpdesk.view_helprequest",
+    "helpdesk.answer_helprequest",
 ]
 SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
     "devices.decide_objection",

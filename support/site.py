@@ -2,6 +2,7 @@
 and only with a second factor (TOTP or a backup code) on top of the password."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -11,6 +12,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from devices.models import Case
+from helpdesk.models import HelpRequest
 from portal.client_address import client_address
 from support import search
 from support.links import admin_url
@@ -76,6 +78,15 @@ class SupportCentreSite(OTPAdminSite):
             extra_context["open_cases"] = min(count, QUEUE_COUNT_CAP)
             extra_context["more_open_cases"] = count > QUEUE_COUNT_CAP
             extra_context["oldest_case"] = open_cases.first()
+        if request.user.has_perm("helpdesk.view_helprequest"):
+            waiting = HelpRequest.objects.filter(
+                Q(account__isnull=False) | Q(email_confirmed_at__isnull=False),
+                status=HelpRequest.Status.NEW,
+            ).order_by("updated_at")
+            count = waiting[: QUEUE_COUNT_CAP + 1].count()
+            extra_context["waiting_help_requests"] = min(count, QUEUE_COUNT_CAP)
+            extra_context["more_waiting_help_requests"] = count > QUEUE_COUNT_CAP
+            extra_context["oldest_help_request"] = waiting.first()
         return super().index(request, extra_context)
 
     def get_urls(self):

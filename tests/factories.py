@@ -1,6 +1,7 @@
 """Factories for every model; codes are valid and unique (sequence-based serials)."""
 
 import factory
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Store, StoreMembership, User
@@ -9,6 +10,10 @@ from devices import codes
 from devices.models import AuditEvent, Kit, ProductModel, Registration, Unit
 
 TEST_PASSWORD = "correct horse battery staple"
+
+
+# The sign-up form's two agreements (the terms and privacy notice; being an adult).
+AGREED = {"accept_terms": "on", "confirm_adult": "on"}
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -20,6 +25,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     language = "en"
     email_verified_at = factory.LazyFunction(timezone.now)
     password = factory.django.Password(TEST_PASSWORD)
+    # Agreed to today's terms as an adult (a test of the agreement itself clears these).
+    terms_version = factory.LazyFunction(lambda: settings.TERMS_VERSION)
+    terms_accepted_at = factory.LazyFunction(timezone.now)
+    adult_confirmed_at = factory.LazyFunction(timezone.now)
 
 
 class ProductModelFactory(factory.django.DjangoModelFactory):

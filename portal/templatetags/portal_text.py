@@ -1,10 +1,13 @@
-"""Plain text shown as HTML (e-mails): web links become links, nothing else does."""
+"""Plain text shown as HTML: web links in e-mails, and the contact form wherever a message
+says to contact customer support."""
 
 import re
 
 from django import template
-from django.utils.html import escape, format_html
+from django.urls import reverse
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import pgettext_lazy
 
 register = template.Library()
 
@@ -22,3 +25,22 @@ def link_web_addresses(text):
         last = match.end()
     parts.append(escape(text[last:]))
     return mark_safe("".join(parts))
+
+
+# Every "contact customer support" in a message links to the contact form. Messages come from
+# services as plain sentences; their translations keep these words (a test checks the Czech
+# catalogue), so the words are found in whichever language the message is in.
+SUPPORT_WORDS = pgettext_lazy(
+    "the words of 'contact customer support' that link", "customer support"
+)
+
+
+@register.filter(is_safe=True)
+def link_contact_support(text):
+    """Escape ``text`` (unless already safe) and link its first "customer support"."""
+    escaped = conditional_escape(text)
+    words = escape(str(SUPPORT_WORDS))
+    if words not in escaped:
+        return escaped
+    link = format_html('<a href="{}">{}</a>', reverse("helpdesk:contact"), mark_safe(words))
+    return mark_safe(escaped.replace(words, link, 1))

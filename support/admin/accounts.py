@@ -58,6 +58,9 @@ PROFILE_FIELDS = [
     "email_verified_at",
     "date_joined",
     "last_login",
+    "terms_version",
+    "terms_accepted_at",
+    "adult_confirmed_at",
 ]
 ACCESS_FIELDS = ["is_active", "is_staff", "is_superuser", "groups"]
 READ_ACCESS = ["active", "staff_access", "superuser", "role_names"]

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from accounts.models import OutgoingEmail, User
 from tests.conftest import CommitAwareClient
-from tests.factories import UserFactory
+from tests.factories import AGREED, UserFactory
 from tests.support.pages import comparable
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_password_reset_does_the_same_work_before_answering_known_and_unknown(
 def test_sign_up_does_the_same_work_before_answering_known_and_new(client, before_answer):
     UserFactory(email="jana@example.com")
     url = reverse("accounts:sign_up")
-    fields = {"full_name": "Jana", "password": PASSWORD}
+    fields = {"full_name": "Jana", "password": PASSWORD, **AGREED}
     before_answer.post(client, url, {**fields, "email": "jana@example.com"})
     known_work = (before_answer.shapes, before_answer.templates)
     before_answer.post(client, url, {**fields, "email": "someone.new@example.com"})
@@ -119,7 +119,7 @@ def test_sign_up_e_mails_from_one_client_address_are_limited(client):
     for n in range(6):
         response = attacker.post(
             reverse("accounts:sign_up"),
-            {"full_name": "X", "email": f"target{n}@example.com", "password": PASSWORD},
+            {"full_name": "X", "email": f"target{n}@example.com", "password": PASSWORD, **AGREED},
         )
         assert response["Location"] == reverse("accounts:sign_up_done")
     assert sorted(m.to[0] for m in mail.outbox) == [f"target{n}@example.com" for n in range(4)]
@@ -127,6 +127,6 @@ def test_sign_up_e_mails_from_one_client_address_are_limited(client):
     # Another client address is not affected.
     client.post(
         reverse("accounts:sign_up"),
-        {"full_name": "Y", "email": "target9@example.com", "password": PASSWORD},
+        {"full_name": "Y", "email": "target9@example.com", "password": PASSWORD, **AGREED},
     )
     assert mail.outbox[-1].to == ["target9@example.com"]

@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts import addresses
 from accounts.models import User
 from devices import codes
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import AGREED, TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,12 @@ def test_signing_up_with_a_lookalike_of_a_known_address_creates_no_second_accoun
     real = UserFactory(email="jana@example.com")
     client.post(
         reverse("accounts:sign_up"),
-        {"full_name": "Mallory", "email": typed, "password": "a long and unusual passphrase"},
+        {
+            "full_name": "Mallory",
+            "email": typed,
+            "password": "a long and unusual passphrase",
+            **AGREED,
+        },
     )
     assert list(User.objects.values_list("pk", flat=True)) == [real.pk]
     assert [(m.to, m.subject) for m in mail.outbox] == [
@@ -59,7 +64,12 @@ def test_signing_up_with_a_lookalike_of_a_known_address_creates_no_second_accoun
 def test_signing_up_with_a_mixed_alphabet_domain_is_refused(client):
     response = client.post(
         reverse("accounts:sign_up"),
-        {"full_name": "Mallory", "email": CYRILLIC_A, "password": "a long and unusual passphrase"},
+        {
+            "full_name": "Mallory",
+            "email": CYRILLIC_A,
+            "password": "a long and unusual passphrase",
+            **AGREED,
+        },
     )
     assert MIXED_SCRIPTS in response.text
     assert not User.objects.exists()

@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
-from tests.factories import UserFactory
+from tests.factories import AGREED, UserFactory
 from tests.support.pages import comparable
 
 pytestmark = pytest.mark.django_db
@@ -16,6 +16,7 @@ GOOD = {
     "full_name": "Jana Nováková",
     "email": "jana@example.com",
     "password": "a long and unusual passphrase",
+    **AGREED,
 }
 
 

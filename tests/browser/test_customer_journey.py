@@ -26,6 +26,8 @@ def test_sign_up_verify_add_a_kit_remove_a_unit_and_another_account_registers_it
     page.get_by_label("Your name").fill("Jana Nováková")
     page.get_by_label("E-mail address").fill("jana@example.com")
     page.get_by_label("Password").fill("a long and unusual passphrase")
+    page.get_by_label("I agree to the terms of use and the privacy notice.").check()
+    page.get_by_label("I am 18 or older.").check()
     page.get_by_role("button", name="Create account").click()
     page.get_by_role("heading", name="Check your e-mail").wait_for()
 

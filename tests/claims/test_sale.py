@@ -12,7 +12,7 @@ from claims.models import Invitation
 from devices import codes
 from devices.models import Registration
 from tests.conftest import CommitAwareClient
-from tests.factories import KitFactory, RegistrationFactory
+from tests.factories import AGREED, KitFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,11 @@ def test_a_sale_to_an_unknown_email_invites_the_customer_with_the_units_waiting(
     customer_client = CommitAwareClient()
     response = customer_client.post(
         link,
-        {"new_password1": "my own long passphrase", "new_password2": "my own long passphrase"},
+        {
+            "new_password1": "my own long passphrase",
+            "new_password2": "my own long passphrase",
+            **AGREED,
+        },
         follow=True,
     )
     assert "Welcome!" in response.text
@@ -107,6 +111,7 @@ def test_signing_up_later_with_the_invited_address_sends_the_set_password_link(
     client.post(
         reverse("accounts:sign_up"),
         {
+            **AGREED,
             "full_name": "Later",
             "email": "later@example.com",
             "password": "a long and unusual passphrase",

@@ -13,7 +13,7 @@ from claims.models import Invitation
 from devices import codes, services
 from devices.models import HandoverCode, Registration
 from tests.conftest import CommitAwareClient
-from tests.factories import UserFactory
+from tests.factories import AGREED, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def squat(address=VICTIM):
     attacker = CommitAwareClient()
     attacker.post(
         reverse("accounts:sign_up"),
-        {"full_name": "Mallory", "email": address, "password": ATTACKERS_PASSWORD},
+        {"full_name": "Mallory", "email": address, "password": ATTACKERS_PASSWORD, **AGREED},
     )
     response = attacker.post(
         reverse("accounts:sign_in"), {"username": address, "password": ATTACKERS_PASSWORD}
@@ -120,7 +120,7 @@ def test_signing_up_again_with_a_squatted_address_sends_the_verification_link(cl
     mail.outbox.clear()
     client.post(
         reverse("accounts:sign_up"),
-        {"full_name": "Victim", "email": VICTIM, "password": VICTIMS_PASSWORD},
+        {"full_name": "Victim", "email": VICTIM, "password": VICTIMS_PASSWORD, **AGREED},
     )
     assert [m.subject for m in mail.outbox] == ["Verify your e-mail address"]
     assert "/account/verify/" in mail.outbox[0].body

@@ -117,7 +117,10 @@ def test_a_unit_registered_to_another_account_offers_a_transfer_request(
 def test_returned_or_flagged_units_say_contact_support_and_nothing_more(owner_client, state):
     unit = UnitFactory(**state)
     response = add_units(owner_client, holder=unit.production_code)
-    assert "This device cannot be registered. Please contact customer support." in response.text
+    assert (
+        "This device cannot be registered. Please contact "
+        f'<a href="{reverse("helpdesk:contact")}">customer support</a>.'
+    ) in response.text
     assert "stolen" not in response.text.lower()
     assert "returned" not in response.text.lower()
 

@@ -68,7 +68,10 @@ def test_report_lost_then_clear(owner_client, stranger_client, owned_unit):
     response = stranger_client.post(
         reverse("devices:request_transfer"), {"code": owned_unit.production_code}, follow=True
     )
-    assert "cannot be registered. Please contact customer support" in response.text
+    assert (
+        'cannot be registered. Please contact <a href="/help/contact/">customer support</a>'
+        in response.text
+    )
 
     owner_client.post(url("clear_lost_report", owned_unit))
     owned_unit.refresh_from_db()

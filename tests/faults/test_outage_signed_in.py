@@ -18,16 +18,19 @@ def people(spare_database):
     output = run_in(
         spare_database,
         f"""
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.utils import timezone
 from accounts.models import Store, StoreMembership, User
 from support.roles import ensure_support_groups
 ensure_support_groups()
+agreed = dict(terms_version=settings.TERMS_VERSION, terms_accepted_at=timezone.now(),
+              adult_confirmed_at=timezone.now())
 customer = User.objects.create_user("customer@example.com", "{PASSWORD}",
-                                    email_verified_at=timezone.now(), language="en")
+                                    email_verified_at=timezone.now(), language="en", **agreed)
 clerk = User.objects.create_user("clerk@example.com", "{PASSWORD}",
-                                 email_verified_at=timezone.now(), language="en")
+                                 email_verified_at=timezone.now(), language="en", **agreed)
 store = Store.objects.create(name="Outage Shop")
 StoreMembership.objects.create(store=store, user=clerk)
 agent = User.objects.create_user("agent@example.com", "{PASSWORD}", is_staff=True,

@@ -77,9 +77,21 @@ def test_the_catalogue_is_complete_and_compiled(catalogue):
     stale = [
         entry.msgid
         for entry in catalogue
-        if not entry.msgid_plural and mo.gettext(entry.msgid) != entry.msgstr
+        if not entry.msgid_plural
+        and (mo.pgettext(entry.msgctxt, entry.msgid) if entry.msgctxt else mo.gettext(entry.msgid))
+        != entry.msgstr
     ]
     assert stale == [], "django.mo is older than django.po: recompile it (see README)"
+
+
+def test_every_contact_customer_support_keeps_the_linked_words(catalogue):
+    """Messages link their "customer support" to the contact form in either language, so each
+    Czech sentence that says to contact customer support says it with the linked words."""
+    (linked,) = [entry for entry in catalogue if entry.msgctxt and "that link" in entry.msgctxt]
+    assert linked.msgstr == "zákaznickou podporu"
+    sentences = [entry for entry in catalogue if "contact customer support" in entry.msgid]
+    assert len(sentences) > 10
+    assert [e.msgid for e in sentences if linked.msgstr not in e.msgstr] == []
 
 
 def test_plural_forms_follow_czech_grammar():

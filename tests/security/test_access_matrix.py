@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from devices.services import request_transfer
+from helpdesk.services import open_help_request
 from support.roles import SUPPORT_AGENTS
 from support.services.accounts import request_email_change
 from support.services.ownership import request_ownership_change
@@ -80,6 +81,11 @@ MATRIX = {
     ),
     "devices:cancel_handover": ("POST", ["customer_a"], lambda w: [w["handover"].pk]),
     "counter:home": ("GET", ["staff_a", "staff_b"], None),
+    "helpdesk:contact": ("GET", EVERYONE, None),
+    "helpdesk:confirm": ("GET", EVERYONE, lambda w: ["bad-token"]),
+    "helpdesk:requests": ("GET", SIGNED_IN, None),
+    "helpdesk:request": ("GET", ["customer_a"], lambda w: [w["help_request"].pk]),
+    "helpdesk:close": ("POST", ["customer_a"], lambda w: [w["help_request"].pk]),
 }
 STORE_PAGES = {
     "store_home": "GET",
@@ -170,6 +176,9 @@ def world(db):
         "claim": ClaimFactory(store=store),
         "invitation": invitation,
         "support_change": support_change,
+        "help_request": open_help_request(
+            account=customer_a, topic="other", subject="matrix", message="matrix"
+        ),
         "email_change": request_email_change(
             account=customer_a,
             agent=agent,
@@ -225,6 +234,7 @@ LINK_DOES_NOT_WORK = {
     "accounts:verify_email",
     "support:object_to_change",
     "support:object_to_email_change",
+    "helpdesk:confirm",
 }
 SIGNED_IN_GO_TO_MY_DEVICES = {"accounts:sign_in", "accounts:sign_up"}
 

@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from portal.logs import KeyValueFormatter, RedactFilter
+from tests.factories import AGREED
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def test_a_customer_journey_leaves_structured_logs_without_secrets(client, kit, 
     password = "a long and unusual passphrase"
     client.post(
         reverse("accounts:sign_up"),
-        {"full_name": "Jana", "email": "jana@example.com", "password": password},
+        {"full_name": "Jana", "email": "jana@example.com", "password": password, **AGREED},
     )
     link = re.search(r"http://[^/]+(\S+)", mail.outbox[0].body).group(1)
     token_part = link.rstrip("/").rsplit("/", 1)[-1]

@@ -1,6 +1,7 @@
 """Run the periodic jobs once: escalate unanswered transfer requests, apply support changes
 (releases, reassignments, e-mail addresses) whose objection window has passed, send the
-e-mail outbox, forget old rate-limit windows and old sent e-mails.
+e-mail outbox, forget old rate-limit windows, old sent e-mails and help requests whose
+sender never confirmed the address.
 
 Safe from cron at any frequency and from several machines at once: each job takes its rows
 with SELECT … FOR UPDATE SKIP LOCKED, so two runs never handle the same row.
@@ -11,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts import ratelimit
 from accounts.emails import deliver_pending, prune_sent
 from devices.services import escalate_expired_transfer_requests
+from helpdesk.services import forget_unconfirmed_help_requests
 from portal.outage import is_database_outage
 from support.services.accounts import apply_due_email_changes
 from support.services.ownership import apply_due_ownership_changes
@@ -40,10 +42,12 @@ class Command(BaseCommand):
                 break
         pruned = ratelimit.prune()
         forgotten = prune_sent()
+        unconfirmed = forget_unconfirmed_help_requests()
         if verbosity >= 1:
             self.stdout.write(
                 f"transfer requests escalated: {escalated}; support changes applied: {applied}; "
                 f"e-mail address changes applied: {addresses}; "
                 f"e-mails sent: {sent}, failed (will retry): {failed}; "
-                f"rate-limit windows pruned: {pruned}; old sent e-mails forgotten: {forgotten}"
+                f"rate-limit windows pruned: {pruned}; old sent e-mails forgotten: {forgotten}; "
+                f"unconfirmed help requests deleted: {unconfirmed}"
             )

@@ -7,6 +7,7 @@ import base64
 import datetime
 import io
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -136,6 +137,9 @@ class Command(BaseCommand):
                 is_staff=is_staff,
                 is_superuser=is_superuser,
                 email_verified_at=timezone.now(),
+                terms_version=settings.TERMS_VERSION,
+                terms_accepted_at=timezone.now(),
+                adult_confirmed_at=timezone.now(),
             )
         return user
 

@@ -1,0 +1,54 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import EmailAddressField
+from helpdesk.models import HelpRequest
+
+MESSAGE_MAX_LENGTH = 5000
+
+
+def message_field(label):
+    return forms.CharField(
+        label=label,
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+
+class HelpRequestForm(forms.Form):
+    topic = forms.ChoiceField(
+        label=_("What is it about?"),
+        choices=[("", _("Choose…")), *HelpRequest.Topic.choices],
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=150)
+    message = message_field(_("Your message"))
+
+
+class SignedOutHelpRequestForm(HelpRequestForm):
+    name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+    email = EmailAddressField(
+        label=_("Your e-mail address"),
+        help_text=_("We send a link to confirm it; your message reaches support once you do."),
+    )
+
+    field_order = ["name", "email", "topic", "subject", "message"]
+
+
+class ReplyForm(forms.Form):
+    message = message_field(_("Your reply"))
+
+
+class AnswerForm(forms.Form):
+    """An agent's answer in the support centre."""
+
+    message = message_field(_("Answer"))
+    wait_for_customer = forms.TypedChoiceField(
+        label=_("After sending"),
+        choices=[
+            ("0", _("The request is answered")),
+            ("1", _("Wait for the customer's reply (you asked something)")),
+        ],
+        coerce=lambda value: value == "1",
+        initial="0",
+        widget=forms.RadioSelect,
+    )
