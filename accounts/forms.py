@@ -117,7 +117,8 @@ class SetPasswordForm(auth_forms.SetPasswordForm):
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(user, *args, **kwargs)
-        if user.needs_terms and not user.is_staff:
+        # (``user`` is None on an invalid password-reset link: the view shows that page.)
+        if user is not None and user.needs_terms and not user.is_staff:
             add_terms_fields(self)
 
     def save(self, commit=True):

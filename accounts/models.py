@@ -118,7 +118,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     # Which version of the terms of use and privacy notice (settings.TERMS_VERSION) the person
     # agreed to, and when; and when they confirmed being an adult (age-restricted products).
-    terms_version = models.CharField(_("terms accepted (version)"), max_length=40, blank=True)
+    # (A database default too: accounts written by bulk SQL have agreed to nothing yet.)
+    terms_version = models.CharField(
+        _("terms accepted (version)"), max_length=40, blank=True, default="", db_default=""
+    )
     terms_accepted_at = models.DateTimeField(_("terms accepted"), null=True, blank=True)
     adult_confirmed_at = models.DateTimeField(_("confirmed being an adult"), null=True, blank=True)
 

@@ -96,10 +96,11 @@ def prepare_data(users=BENCH_USERS, registered_kits=REGISTERED_KITS, sessions=SE
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO accounts_user (password, is_superuser, email, full_name, language,"
-            " time_zone, is_active, is_staff, email_verified_at, date_joined)"
+            " time_zone, is_active, is_staff, email_verified_at, date_joined, terms_version,"
+            " terms_accepted_at, adult_confirmed_at)"
             " SELECT %s, false, 'bench-' || g || '@example.com', '', 'en', %s, true, false,"
-            " now(), now() FROM generate_series(1, %s) g",
-            [password, settings.TIME_ZONE, users],
+            " now(), now(), %s, now(), now() FROM generate_series(1, %s) g",
+            [password, settings.TIME_ZONE, settings.TERMS_VERSION, users],
         )
         cursor.execute(
             "WITH u AS (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM accounts_user"

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import verified_email_required
 from accounts.forms import DeleteAccountForm
 from devices import export, forms, lookups, selectors, services
-from devices.models import HandoverCode, Registration, TransferRequest, Unit
+from devices.models import Case, HandoverCode, Registration, TransferRequest, Unit
 from devices.services import RegistryError
 from portal.client_address import client_address
 
@@ -198,6 +198,10 @@ def unit_detail(request, pk):
             "history": history,
             "swap": swap,
             "support_changes": selectors.pending_support_changes(request.user, unit),
+            # "This is not mine", reported and not decided yet: said instead of the button.
+            "not_mine_report": unit.cases.filter(
+                kind=Case.Kind.NOT_MINE, account=request.user, status=Case.Status.OPEN
+            ).first(),
         },
     )
 

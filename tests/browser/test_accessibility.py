@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from claims.services import replace_unit
 from devices import codes
 from devices.services import register_unit
+from helpdesk.services import open_help_request
 from tests.factories import (
     TEST_PASSWORD,
     KitFactory,
@@ -49,6 +50,9 @@ def world(db):
         "claim": claim,
         "unit": kit.units.get(kind="holder"),
         "free_kit": KitFactory(),
+        "help_request": open_help_request(
+            account=customer, topic="other", subject="A question", message="Hello"
+        ),
     }
 
 
@@ -93,6 +97,9 @@ def test_signed_out_pages(page, world):
         ("/account/password/reset/", submit_first_form),
         ("/accessibility/", None),
         ("/help/", None),
+        ("/help/contact/", submit_first_form),
+        ("/account/terms/", None),
+        ("/account/privacy/", None),
         ("/no/such/page/", None),
     ]:
         problems[path] = check(page, path, submit)
@@ -115,6 +122,9 @@ def test_customer_pages(page, world):
         ("/account/profile/", None),
         ("/account/password/change/", submit_first_form),
         ("/devices/account/close/", submit_first_form),
+        (f"/help/contact/?unit={unit}", submit_first_form),
+        ("/help/requests/", None),
+        (f"/help/requests/{world['help_request'].pk}/", submit_first_form),
     ]
     problems = {path: check(page, path, submit) for path, submit in pages}
     assert {path: found for path, found in problems.items() if found} == {}
@@ -213,11 +223,24 @@ def test_no_sideways_scrolling_at_320_px_and_200_percent_zoom(
         "/devices/add/",
         f"/devices/units/{world['unit'].pk}/",
         f"/devices/kits/{world['kit'].pk}/proof/",
+        "/help/contact/",
+        f"/help/requests/{world['help_request'].pk}/",
     ]:
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px/{zoom}x"
     context.close()
+
+
+def test_the_terms_question_page(page, world):
+    UserFactory(email="before.terms@example.com", terms_version="")
+    sign_in(page, "before.terms@example.com")
+    expect(page.get_by_role("heading", name="Our terms have changed")).to_be_visible()
+    assert check(page, "/account/terms/agree/", submit_first_form) == []
+    page.get_by_label("I agree to the terms of use and the privacy notice.").check()
+    page.get_by_label("I am 18 or older.").check()
+    page.get_by_role("button", name="Agree and continue").click()
+    expect(page.get_by_role("heading", name="My devices")).to_be_visible()
 
 
 def test_touch_targets_are_at_least_24_px(page, world):

@@ -60,6 +60,8 @@ def test_sale_to_a_new_email_then_swap_the_charger(page, emailed_link):
     page.goto(emailed_link("new.customer@example.com", containing="/account/invitation/"))
     page.locator("#id_new_password1").fill("the customer's own passphrase")
     page.locator("#id_new_password2").fill("the customer's own passphrase")
+    page.get_by_label("I agree to the terms of use and the privacy notice.").check()
+    page.get_by_label("I am 18 or older.").check()
     page.get_by_role("button", name="Save password").click()
     page.get_by_role("heading", name="My devices").wait_for()
     rows = page.locator("li.unit-row")

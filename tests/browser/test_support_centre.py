@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from devices import codes
 from devices.models import Case, OwnershipChange
 from devices.services import register_unit, report_not_mine
+from helpdesk.services import open_help_request
 from tests.browser.test_accessibility import check, serious_violations, submit_first_form, tab_to
 from tests.factories import TEST_PASSWORD, KitFactory, UserFactory
 
@@ -29,7 +30,15 @@ def centre(db):
         register_unit(unit=unit, account=customer, actor=customer, source="store_sale")
     holder = kit.units.get(kind="holder")
     case = report_not_mine(unit=kit.units.get(kind="charger"), account=customer)
+    help_request = open_help_request(
+        account=customer,
+        unit=holder,
+        topic="faulty",
+        subject="The holder does not heat",
+        message="Since yesterday the holder stays cold.\nWhat should I do?",
+    )
     return {
+        "help_request": help_request,
         "agent": agent,
         "device": device,
         "customer": customer,
@@ -47,6 +56,10 @@ def sign_in_to_the_centre(page, centre):
     page.locator("#id_otp_token").fill(f"{totp(centre['device'].bin_key):06d}")
     page.locator("#login-form [type=submit]").click()
     page.wait_for_load_state()
+
+
+def submit_answer(page):
+    page.locator("form.case-decision [type=submit]").click()
 
 
 def centre_pages(centre):
@@ -67,6 +80,8 @@ def centre_pages(centre):
         (f"/admin/devices/case/{case}/change/", None),
         (f"/admin/devices/unit/{unit}/release/", submit_first_form),
         (f"/admin/devices/unit/{unit}/reassign/", submit_first_form),
+        ("/admin/helpdesk/helprequest/", None),
+        (f"/admin/helpdesk/helprequest/{centre['help_request'].pk}/change/", submit_answer),
     ]
 
 

@@ -92,6 +92,10 @@ def test_this_is_not_mine_opens_a_case_for_store_registrations(owner_client, own
     assert Registration.objects.get(unit=unit).is_open  # releases nothing by itself
     owner_client.post(url("not_mine", unit))
     assert Case.objects.count() == 1
+    # The unit's page says the report is with support instead of offering it again.
+    page = owner_client.get(url("unit_detail", unit))
+    assert "you reported that this device is not yours" in page.text
+    assert "This is not mine" not in page.text
 
 
 @pytest.mark.parametrize(

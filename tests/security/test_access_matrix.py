@@ -81,6 +81,10 @@ MATRIX = {
     ),
     "devices:cancel_handover": ("POST", ["customer_a"], lambda w: [w["handover"].pk]),
     "counter:home": ("GET", ["staff_a", "staff_b"], None),
+    "accounts:terms": ("GET", EVERYONE, None),
+    "accounts:privacy": ("GET", EVERYONE, None),
+    # Signed in, a person who has agreed already goes on to My devices.
+    "accounts:accept_terms": ("GET", SIGNED_IN, None),
     "helpdesk:contact": ("GET", EVERYONE, None),
     "helpdesk:confirm": ("GET", EVERYONE, lambda w: ["bad-token"]),
     "helpdesk:requests": ("GET", SIGNED_IN, None),
@@ -237,6 +241,9 @@ LINK_DOES_NOT_WORK = {
     "helpdesk:confirm",
 }
 SIGNED_IN_GO_TO_MY_DEVICES = {"accounts:sign_in", "accounts:sign_up"}
+# Pages whose GET sends the allowed on: the counter to the store's page, the terms question
+# (answered already) to My devices.
+GET_REDIRECTS = {"counter:home", "accounts:accept_terms"}
 
 
 def assert_the_real_page(name, role, response):
@@ -254,7 +261,7 @@ def assert_the_real_page(name, role, response):
         assert (status, location) == (302, home), name
     elif status == 302:
         assert "/account/sign-in/" not in location and location, name
-        assert response.request["REQUEST_METHOD"] == "POST" or name == "counter:home", name
+        assert response.request["REQUEST_METHOD"] == "POST" or name in GET_REDIRECTS, name
     else:
         assert status == 200, f"{role} got {status} from {name}"
 

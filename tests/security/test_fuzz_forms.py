@@ -54,6 +54,7 @@ FORMS = {
     "devices:request_transfer": ["code"],
     "devices:create_handover": ["units"],
     "devices:redeem_handover": ["code"],
+    "helpdesk:contact": ["topic", "subject", "message", "unit"],
 }
 STORE_FORMS = {
     "counter:sale": ["box_code", "holder_code", "charger_code", "customer_email", "customer_name"],
@@ -191,6 +192,7 @@ SEARCHES = [
     "admin:devices_transferrequest_changelist",
     "admin:devices_case_changelist",
     "admin:accounts_user_changelist",
+    "admin:helpdesk_helprequest_changelist",
 ]
 
 
