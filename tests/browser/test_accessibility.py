@@ -233,7 +233,7 @@ def test_no_sideways_scrolling_at_320_px_and_200_percent_zoom(
 
 
 def test_the_terms_question_page(page, world):
-    UserFactory(email="before.terms@example.com", terms_version="")
+    UserFactory(email="before.terms@example.com", terms_version="2020-01")
     sign_in(page, "before.terms@example.com")
     expect(page.get_by_role("heading", name="Our terms have changed")).to_be_visible()
     assert check(page, "/account/terms/agree/", submit_first_form) == []

@@ -21,6 +21,8 @@ from accounts.models import Store, StoreMembership
 from devices import catalogue, codes
 from devices.models import Kit, Registration, Unit
 from devices.services import register_unit
+from helpdesk.models import HelpRequest
+from helpdesk.services import open_help_request
 from support.roles import SUPERVISORS, SUPPORT_AGENTS, ensure_support_groups
 
 DEMO_PASSWORD = "demo-password"
@@ -92,6 +94,8 @@ class Command(BaseCommand):
                 self._register_demo_kit(
                     customer, serial=DEMO_FIRST_SERIAL + DEMO_CUSTOMER_FIRST_KIT + index
                 )
+                if index == 0:
+                    self._demo_help_request(customer)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data is ready. Demo logins (password '{DEMO_PASSWORD}'):")
         )
@@ -167,6 +171,21 @@ class Command(BaseCommand):
             .exclude(Exists(blocked))
             .order_by("box_code")
             .first()
+        )
+
+    def _demo_help_request(self, customer):
+        """One question in the support centre's help-request queue (once)."""
+        if HelpRequest.objects.filter(account=customer).exists():
+            return
+        holder = Unit.objects.filter(
+            kind=codes.HOLDER, registrations__account=customer, registrations__ended_at=None
+        ).first()
+        open_help_request(
+            account=customer,
+            unit=holder,
+            topic=HelpRequest.Topic.FAULTY,
+            subject="The holder does not heat up",
+            message="Since yesterday the holder stays cold after charging. What should I do?",
         )
 
     def _register_demo_kit(self, customer, serial=DEMO_FIRST_SERIAL):
