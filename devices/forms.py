@@ -113,3 +113,19 @@ class HandoverCreateForm(forms.Form):
         self.fields["units"].label_from_instance = lambda unit: (
             f"{unit.get_kind_display()} {unit.formatted_code} ({unit.product_model})"
         )
+
+
+class CheckCodeForm(forms.Form):
+    """One code of any kind, as a buyer types (or scans) it: a box code or a unit's code."""
+
+    code = CodeField(
+        label=_("Box code or production code"),
+        help_text=_("12 digits from the box, or H or C and 12 digits from the device."),
+        placeholder="1234 5678 9012",
+    )
+
+    def clean_code(self):
+        typed = self.cleaned_data["code"]
+        if codes.normalise(typed)[:1] in codes.KIND_LETTERS:
+            return "unit", parse_code(codes.parse_unit_code, typed)
+        return "box", parse_code(codes.parse_box_code, typed)

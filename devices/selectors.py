@@ -2,8 +2,8 @@
 
 from itertools import groupby
 
-from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from devices.models import HandoverCode, OwnershipChange, Registration, TransferRequest, Unit
@@ -134,3 +134,19 @@ def units_to_hand_over(account):
 
 def unit_by_code(production_code):
     return Unit.objects.filter(production_code=production_code).first()
+
+
+def units_to_check(kind, code):
+    """The units a buyer's code names (both of a kit for a box code), with whether each is
+    registered and to whom (never shown: only compared with the visitor). Read from the
+    primary database: a theft reported a moment ago must show."""
+    units = Unit.objects.using(DEFAULT_DB_ALIAS).select_related("product_model")
+    units = (
+        units.filter(kit__box_code=code) if kind == "box" else units.filter(production_code=code)
+    )
+    owners = Registration.objects.using(DEFAULT_DB_ALIAS).filter(
+        unit=OuterRef("pk"), ended_at__isnull=True
+    )
+    return list(
+        units.annotate(current_owner_id=Subquery(owners.values("account_id")[:1])).order_by("-kind")
+    )

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("help/", views.help_page, name="help"),
+    path("check/", views.check_device, name="check"),
 ]

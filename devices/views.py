@@ -19,10 +19,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import verified_email_required
 from accounts.forms import DeleteAccountForm
+from accounts.ratelimit import Limit
 from devices import export, forms, lookups, selectors, services
 from devices.models import Case, HandoverCode, Registration, TransferRequest, Unit
 from devices.services import RegistryError
-from portal.client_address import client_address
+from portal.client_address import client_address, client_network
 
 
 def home(request):
@@ -35,6 +36,53 @@ def accessibility(request):
 
 def help_page(request):
     return render(request, "devices/help.html")
+
+
+def _check_limit():
+    return Limit("check-client", settings.CHECKS_PER_CLIENT_PER_HOUR, datetime.timedelta(hours=1))
+
+
+def _check_answer(unit, visitor):
+    """What a buyer learns of one unit: never who owns it."""
+    if unit.lost_or_stolen:
+        return "flagged"
+    if unit.status != Unit.Status.IN_SERVICE:
+        return "not_registrable"
+    if unit.current_owner_id is None:
+        return "free"
+    mine = visitor.is_authenticated and unit.current_owner_id == visitor.pk
+    return "yours" if mine else "registered"
+
+
+def check_device(request):
+    """Check a device before you buy it: anyone, no account needed. Every check counts
+    against the client's hourly limit (an IPv6 client by its /64)."""
+    form = forms.CheckCodeForm(request.POST or None)
+    answers = None
+    if request.method == "POST":
+        limit = _check_limit()
+        if limit.hit(client_network(request) or "unknown") > limit.limit:
+            retry_at = date_format(timezone.localtime(limit.retry_at()), "TIME_FORMAT")
+            form.add_error(
+                None,
+                _("You have checked many codes. Please try again after %(time)s.")
+                % {"time": retry_at},
+            )
+        elif form.is_valid():
+            kind, code = form.cleaned_data["code"]
+            units = selectors.units_to_check(kind, code)
+            answers = [(unit, _check_answer(unit, request.user)) for unit in units]
+            for unit, answer in answers:
+                if answer == "flagged":
+                    services.tell_owner_of_check(unit)
+            if not units:
+                form.add_error("code", _("This is not a code of one of our devices."))
+    return render(
+        request,
+        "devices/check.html",
+        {"form": form, "answers": answers},
+        status=400 if request.method == "POST" and not answers else 200,
+    )
 
 
 def _owned_unit(request, pk):

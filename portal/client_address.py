@@ -29,3 +29,17 @@ def client_address(request):
         return str(ipaddress.ip_address(remote))
     except ValueError:
         return None
+
+
+def client_network(request):
+    """The client as a rate limit should count it: an IPv4 address, or an IPv6 address's /64
+    (one household or phone gets a whole /64 and may use any address in it)."""
+    address = client_address(request)
+    if address is None:
+        return None
+    parsed = ipaddress.ip_address(address)
+    if parsed.version == 4:
+        return address
+    if parsed.ipv4_mapped is not None:  # ::ffff:192.0.2.1 is that IPv4 client
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))

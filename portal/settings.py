@@ -336,6 +336,8 @@ REGISTRATIONS_PER_ADDRESS_PER_DAY = env_int("REGISTRATIONS_PER_ADDRESS_PER_DAY",
 ACCOUNT_EMAILS_PER_RECIPIENT = env_int("ACCOUNT_EMAILS_PER_RECIPIENT", 3)
 ACCOUNT_EMAILS_PER_ADDRESS = env_int("ACCOUNT_EMAILS_PER_ADDRESS", 20)
 ACCOUNT_EMAILS_WINDOW_MINUTES = env_int("ACCOUNT_EMAILS_WINDOW_MINUTES", 60)
+# Checks of a code on the public "check before you buy" page, per client per hour (all count).
+CHECKS_PER_CLIENT_PER_HOUR = env_int("CHECKS_PER_CLIENT_PER_HOUR", 20)
 # Help requests (the contact form) per day: a signed-in account's new requests and replies;
 # signed out, per sender address (each sends a confirmation e-mail) and per client address.
 HELP_MESSAGES_PER_ACCOUNT_PER_DAY = env_int("HELP_MESSAGES_PER_ACCOUNT_PER_DAY", 20)

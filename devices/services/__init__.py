@@ -25,7 +25,12 @@ from devices.services.base import (
     owned_locked_unit,
     record_event,
 )
-from devices.services.lost import clear_lost_report, report_lost, set_lost_or_stolen
+from devices.services.lost import (
+    clear_lost_report,
+    report_lost,
+    set_lost_or_stolen,
+    tell_owner_of_check,
+)
 from devices.services.registration import (
     NOT_IN_CATALOGUE,
     CodeOutcome,
@@ -88,5 +93,6 @@ __all__ = [
     "report_requested_unit_stolen",
     "request_transfer",
     "set_lost_or_stolen",
+    "tell_owner_of_check",
     "transfer_unit",
 ]

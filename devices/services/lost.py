@@ -1,9 +1,12 @@
 """Lost or stolen: a flagged unit cannot be registered, transferred, handed over or swapped."""
 
+import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.emails import send_email
+from accounts.ratelimit import Limit
 from devices.models import (
     AuditEvent,
     HandoverCode,
@@ -52,3 +55,17 @@ def clear_lost_report(*, unit, owner, client_address=None):
     return set_lost_or_stolen(
         unit=unit, actor=owner, owner=owner, flagged=False, client_address=client_address
     )
+
+
+@transaction.atomic
+def tell_owner_of_check(unit):
+    """Someone checked a unit reported lost or stolen (the public check page): its owner hears
+    of it, at most once a day per unit, and nothing about who checked."""
+    registration = open_registration(unit)
+    if registration is None:
+        return False
+    once_a_day = Limit("checked-while-flagged", 1, datetime.timedelta(days=1))
+    if once_a_day.hit(str(unit.pk)) > 1:
+        return False
+    send_email("unit_checked_while_flagged", to=registration.account, context={"unit": unit})
+    return True
