@@ -11,6 +11,7 @@ urlpatterns = [
     path("add/", views.add_device, name="add_device"),
     path("add/box/", views.add_by_box_code, name="add_by_box_code"),
     path("add/units/", views.add_by_unit_codes, name="add_by_unit_codes"),
+    path("add/photo/", views.scan_photo, name="scan_photo"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
     path("units/<int:pk>/proof/", views.unit_proof, name="unit_proof"),
     path("kits/<int:pk>/proof/", views.kit_proof, name="kit_proof"),

@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import verified_email_required
 from accounts.forms import DeleteAccountForm
-from accounts.ratelimit import Limit
-from devices import export, forms, lookups, selectors, services
+from accounts.ratelimit import Limit, first_exceeded
+from devices import codes, export, forms, lookups, scanning, selectors, services
 from devices.models import Case, HandoverCode, Registration, TransferRequest, Unit
 from devices.services import RegistryError
 from portal.client_address import client_address, client_network
@@ -230,6 +231,77 @@ def add_by_unit_codes(request):
         return _add_page(request, units_form=form, status=400)
     outcomes = _register_codes(request, unit_codes=form.unit_codes)
     return _after_registering(request, outcomes, units_form=form)
+
+
+def _photo_limits():
+    hour = datetime.timedelta(hours=1)
+    return (
+        Limit("scan-photo-account", settings.SCAN_PHOTOS_PER_ACCOUNT_PER_HOUR, hour),
+        Limit("scan-photo-client", settings.SCAN_PHOTOS_PER_CLIENT_PER_HOUR, hour),
+    )
+
+
+@csrf_exempt  # the upload handler must be set before anything reads the body …
+@require_POST
+@verified_email_required
+def scan_photo(request):
+    """The codes on a photo of a label fill the add-device form; the person then presses its
+    button, and the codes are checked exactly as typed ones."""
+    too_large = int(request.META.get("CONTENT_LENGTH") or 0) > settings.SCAN_PHOTO_MAX_BYTES + 65536
+    request.upload_handlers = [] if too_large else [scanning.PhotoUploadHandler(request)]
+    return _read_photo(request, too_large=too_large)
+
+
+@csrf_protect  # … and the CSRF check then runs here
+def _read_photo(request, *, too_large):
+    per_account, per_client = _photo_limits()
+    checks = [(per_account, str(request.user.pk)), (per_client, client_network(request) or "-")]
+    exceeded = first_exceeded(checks)
+    if exceeded is not None:
+        retry_at = date_format(timezone.localtime(exceeded.retry_at()), "TIME_FORMAT")
+        messages.error(
+            request,
+            _("You have sent many photos. Please try again after %(time)s.") % {"time": retry_at},
+        )
+        return _add_page(request, status=400)
+    for limit, key in checks:
+        limit.hit(key)
+    photo = None if too_large else request.FILES.get("photo")
+    try:
+        if too_large:
+            raise scanning.PhotoError("too_large", scanning.TOO_LARGE)
+        if photo is None:
+            raise scanning.PhotoError("missing", _("Choose a photo of the label first."))
+        found = scanning.codes_in_photo(photo.read())
+    except scanning.PhotoError as error:
+        messages.error(request, error.message)
+        return _add_page(request, status=400)
+    return _add_page(request, **_forms_filled_with(request, found))
+
+
+def _forms_filled_with(request, found):
+    """A box label fills the box code field; unit labels fill the field of their kind."""
+    box = next((code for kind, code in found if kind == "box"), None)
+    if box is not None:
+        messages.info(
+            request,
+            _(
+                "Read from the photo: box code %(code)s. Check it against the label and press "
+                "“Register the kit”."
+            )
+            % {"code": codes.format_box_code(box)},
+        )
+        return {"box_form": forms.BoxCodeForm(initial={"box_code": codes.format_box_code(box)})}
+    fields = {}
+    for _kind, code in found:
+        field = "holder_code" if codes.kind_of(code) == codes.HOLDER else "charger_code"
+        fields.setdefault(field, codes.format_unit_code(code))
+    messages.info(
+        request,
+        _("Read from the photo: %(codes)s. Check against the label and press “Register”.")
+        % {"codes": ", ".join(fields.values())},
+    )
+    return {"units_form": forms.UnitCodesForm(initial=fields)}
 
 
 @verified_email_required

@@ -338,6 +338,12 @@ ACCOUNT_EMAILS_PER_ADDRESS = env_int("ACCOUNT_EMAILS_PER_ADDRESS", 20)
 ACCOUNT_EMAILS_WINDOW_MINUTES = env_int("ACCOUNT_EMAILS_WINDOW_MINUTES", 60)
 # Checks of a code on the public "check before you buy" page, per client per hour (all count).
 CHECKS_PER_CLIENT_PER_HOUR = env_int("CHECKS_PER_CLIENT_PER_HOUR", 20)
+# A photo of a label (read on the server where the page cannot use the camera): at most this
+# many bytes and pixels, and this many photos per account and per client address an hour.
+SCAN_PHOTO_MAX_BYTES = env_int("SCAN_PHOTO_MAX_BYTES", 12 * 1024 * 1024)
+SCAN_PHOTO_MAX_PIXELS = env_int("SCAN_PHOTO_MAX_PIXELS", 50_000_000)
+SCAN_PHOTOS_PER_ACCOUNT_PER_HOUR = env_int("SCAN_PHOTOS_PER_ACCOUNT_PER_HOUR", 20)
+SCAN_PHOTOS_PER_CLIENT_PER_HOUR = env_int("SCAN_PHOTOS_PER_CLIENT_PER_HOUR", 60)
 # Help requests (the contact form) per day: a signed-in account's new requests and replies;
 # signed out, per sender address (each sends a confirmation e-mail) and per client address.
 HELP_MESSAGES_PER_ACCOUNT_PER_DAY = env_int("HELP_MESSAGES_PER_ACCOUNT_PER_DAY", 20)

@@ -60,6 +60,7 @@ MATRIX = {
     "devices:add_device": ("GET", SIGNED_IN, None),
     "devices:add_by_box_code": ("POST", SIGNED_IN, None),
     "devices:add_by_unit_codes": ("POST", SIGNED_IN, None),
+    "devices:scan_photo": ("POST", SIGNED_IN, None),
     "devices:request_transfer": ("POST", SIGNED_IN, None),
     "devices:create_handover": ("GET", SIGNED_IN, None),
     "devices:redeem_handover": ("GET", SIGNED_IN, None),
@@ -227,6 +228,7 @@ def test_url_access(world, name, role):
 FORM_SHOWN_AGAIN = {
     "devices:add_by_box_code",
     "devices:add_by_unit_codes",
+    "devices:scan_photo",
     "counter:replace_details",
     "counter:replace_find_customer",
     "counter:sale_confirm",
