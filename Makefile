@@ -10,7 +10,7 @@ PORT    ?= 8000
 SITE_URL ?= http://$(HOST):$(PORT)
 export SITE_URL
 
-.PHONY: run serve test lint format db db-stop migrate demo messages bench bench-import bench-console clean help
+.PHONY: run serve test lint format db db-stop migrate demo messages vendor bench bench-import bench-console clean help
 
 help:
 	@echo "make run           set up everything and serve http://$(HOST):$(PORT)"
@@ -18,6 +18,7 @@ help:
 	@echo "make test          run the whole test suite"
 	@echo "make lint          import-linter (the layers) and ruff"
 	@echo "make db-stop       stop the embedded PostgreSQL"
+	@echo "make vendor        rebuild the in-page scanner's polyfill (static/vendor/barcode-detector/)"
 	@echo "make bench         registry-scale benchmark beside a bare Django ceiling (needs wrk)"
 	@echo "make bench-import  import one million generated kits and report the rate"
 	@echo "make bench-console fill a registry-scale database once, time the support centre's pages"
@@ -84,6 +85,19 @@ bench-import: migrate
 
 bench-console: migrate
 	$(PY) bench/admin_console.py
+
+# The in-page barcode scanner's polyfill (static/vendor/barcode-detector/, committed): pinned in
+# vendor/scanner/package-lock.json, bundled into one classic script with ZXing's WebAssembly
+# reader beside it, so nothing loads from a CDN. Needs Node.js and npm; only to update it.
+SCANNER_OUT = static/vendor/barcode-detector
+vendor:
+	cd vendor/scanner && npm ci --no-audit --no-fund && npx esbuild entry.js --bundle \
+	  --format=iife --minify --target=es2020 --legal-comments=none \
+	  --outfile=../../$(SCANNER_OUT)/barcode-detector.js
+	cp vendor/scanner/node_modules/zxing-wasm/dist/reader/zxing_reader.wasm $(SCANNER_OUT)/
+	cp vendor/scanner/node_modules/barcode-detector/LICENSE $(SCANNER_OUT)/LICENSE.barcode-detector
+	cp vendor/scanner/node_modules/zxing-wasm/LICENSE $(SCANNER_OUT)/LICENSE.zxing-wasm
+	cd vendor/scanner && node -p "'barcode-detector ' + require('./node_modules/barcode-detector/package.json').version + ', zxing-wasm ' + require('./node_modules/zxing-wasm/package.json').version" > ../../$(SCANNER_OUT)/VERSIONS
 
 clean: db-stop
 	rm -rf $(VENV) var

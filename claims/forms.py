@@ -28,12 +28,17 @@ class CustomerEmailField(EmailAddressField):
 
 
 class SaleForm(UnitCodeFieldsMixin, forms.Form):
-    box_code = _scanner_field(_("Box code"), required=False, placeholder="1234 5678 9012")
+    box_code = _scanner_field(
+        _("Box code"), required=False, placeholder="1234 5678 9012", scan="box"
+    )
     holder_code = CodeField(
-        label=_("or holder code"), required=False, placeholder="H 1234 5678 9012"
+        label=_("or holder code"), required=False, placeholder="H 1234 5678 9012", scan="holder"
     )
     charger_code = CodeField(
-        label=_("and/or charger code"), required=False, placeholder="C 1234 5678 9012"
+        label=_("and/or charger code"),
+        required=False,
+        placeholder="C 1234 5678 9012",
+        scan="charger",
     )
     customer_email = CustomerEmailField()
     customer_name = forms.CharField(
@@ -74,7 +79,9 @@ def _unit_from_catalogue(code):
 class FaultyUnitForm(forms.Form):
     """Step one of a swap: the faulty unit the customer hands over."""
 
-    faulty_code = _scanner_field(_("Faulty unit's code"), placeholder="H 1234 5678 9012")
+    faulty_code = _scanner_field(
+        _("Faulty unit's code"), placeholder="H 1234 5678 9012", scan="unit"
+    )
 
     def clean_faulty_code(self):
         unit = _unit_from_catalogue(
@@ -94,7 +101,10 @@ class ReplacementForm(forms.Form):
     faulty_code = forms.CharField(widget=forms.HiddenInput)
     customer_email = CustomerEmailField()
     replacement_code = _scanner_field(
-        _("Replacement unit's code"), placeholder="H 1234 5678 9012", enter_moves_to="id_reason"
+        _("Replacement unit's code"),
+        placeholder="H 1234 5678 9012",
+        enter_moves_to="id_reason",
+        scan="unit",
     )
     # Starts blank: a reason nobody chose must never go on a claim (a scanner's Enter in the
     # code field moves on to this choice instead of submitting the form, portal.js).

@@ -7,9 +7,13 @@ from devices import codes
 class CodeField(forms.CharField):
     """A code input that scanners and phones handle well: no autocorrect, no capitalising."""
 
-    def __init__(self, *args, placeholder="", **kwargs):
+    def __init__(self, *args, placeholder="", scan=None, **kwargs):
         kwargs.setdefault("max_length", 40)
         super().__init__(*args, **kwargs)
+        if scan:
+            # The kind of label the field takes, for the in-page camera scanner (scan.js):
+            # "box", "holder", "charger" or "unit" (either kind).
+            self.widget.attrs["data-scan"] = scan
         self.widget.attrs.update(
             {
                 "autocomplete": "off",
@@ -35,6 +39,7 @@ class BoxCodeForm(forms.Form):
         label=_("Box code"),
         help_text=_("12 digits, printed on the box."),
         placeholder="1234 5678 9012",
+        scan="box",
     )
 
     def clean_box_code(self):
@@ -66,12 +71,14 @@ class UnitCodesForm(UnitCodeFieldsMixin, forms.Form):
         required=False,
         help_text=_("Starts with H, on the holder's label."),
         placeholder="H 1234 5678 9012",
+        scan="holder",
     )
     charger_code = CodeField(
         label=_("Charger code"),
         required=False,
         help_text=_("Starts with C, on the charger's label."),
         placeholder="C 1234 5678 9012",
+        scan="charger",
     )
     error_messages = {"empty": _("Enter a holder code, a charger code or both.")}
 

@@ -76,7 +76,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # the admin's few inline elements carry the per-request nonce. No third-party origins.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
+    # 'wasm-unsafe-eval': the in-page barcode scanner compiles ZXing's WebAssembly (our own
+    # static file); it allows WebAssembly only, not eval() of JavaScript.
+    "script-src": [CSP.SELF, CSP.NONCE, "'wasm-unsafe-eval'"],
     "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],  # Bootstrap draws form icons as data: SVG
     "font-src": [CSP.SELF],
