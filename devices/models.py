@@ -353,6 +353,11 @@ class AuditEvent(models.Model):
         # Help requests (``note`` names the request; the account is ``from_account``).
         HELP_ANSWERED = "help_answered", _("help request answered by support")
         HELP_CLOSED = "help_closed", _("help request closed")
+        # An account registered as many units by code as a day allows (bulk claiming?).
+        REGISTRATION_LIMIT_REACHED = (
+            "registration_limit_reached",
+            _("daily registration limit reached"),
+        )
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

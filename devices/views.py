@@ -188,6 +188,8 @@ def _register_codes(request, box_code=None, unit_codes=()):
             request,
             message % {"time": date_format(timezone.localtime(retry_at), "DATETIME_FORMAT")},
         )
+        if not shared_address:
+            services.flag_registration_limit(account=request.user, client_address=address)
         return None
     outcomes = services.register_codes(
         account=request.user,

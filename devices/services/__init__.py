@@ -35,6 +35,7 @@ from devices.services.registration import (
     NOT_IN_CATALOGUE,
     CodeOutcome,
     end_registration,
+    flag_registration_limit,
     register_codes,
     register_unit,
     release_unit,
@@ -94,5 +95,6 @@ __all__ = [
     "request_transfer",
     "set_lost_or_stolen",
     "tell_owner_of_check",
+    "flag_registration_limit",
     "transfer_unit",
 ]

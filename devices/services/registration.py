@@ -2,6 +2,7 @@
 the unit first), registration by codes for customers and stores, removal by the owner, and
 "this is not mine"."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.emails import send_email
+from accounts.ratelimit import Limit
 from devices import codes
 from devices.models import (
     AuditEvent,
@@ -317,3 +319,18 @@ def report_not_mine(*, unit, account, client_address=None):
             client_address=client_address,
         )
     return case
+
+
+@transaction.atomic
+def flag_registration_limit(*, account, client_address=None):
+    """The account asked to register past its daily limit: an audit event support sees on the
+    account's page (once a day), since free codes found by checking could be claimed in bulk."""
+    once_a_day = Limit("registration-limit-flag", 1, datetime.timedelta(days=1))
+    if once_a_day.hit(str(account.pk)) > 1:
+        return None
+    return record_event(
+        action=AuditEvent.Action.REGISTRATION_LIMIT_REACHED,
+        actor=account,
+        from_account=account,
+        client_address=client_address,
+    )

@@ -8,20 +8,25 @@ throttling are not offered: they would show secrets (authenticator keys, backup 
 let a change bypass the services.
 """
 
+import datetime
+
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AccountEmailChange, User
-from devices.models import Registration
+from devices.models import AuditEvent, Registration
 from devices.services import RegistryError
 from portal.client_address import client_address
 from support import forms, roles
@@ -112,6 +117,8 @@ class AccountAdmin(HideEmptyInlines, RegistryAdmin):
         if editable or obj.is_staff or obj.is_superuser:
             access = ACCESS_FIELDS if editable else READ_ACCESS
             fieldsets.append((_("Support-centre access"), {"fields": [*access, "second_factor"]}))
+        if self._limit_events(obj):
+            fieldsets.append((_("Flags"), {"fields": ["registration_limit"]}))
         if any(services.pending_requests_of(obj).values()):
             fieldsets.append(
                 (_("Waiting support requests this person filed"), {"fields": ["pending_requests"]})
@@ -128,8 +135,35 @@ class AccountAdmin(HideEmptyInlines, RegistryAdmin):
             "role_names",
             "second_factor",
             "pending_requests",
+            "registration_limit",
         ]
         return [name for name in fields if name not in editable]
+
+    @staticmethod
+    def _limit_events(account):
+        """The days in the last 30 on which the account hit the daily registration limit."""
+        since = timezone.now() - datetime.timedelta(days=30)
+        return list(
+            AuditEvent.objects.filter(
+                action=AuditEvent.Action.REGISTRATION_LIMIT_REACHED,
+                from_account=account,
+                created_at__gte=since,
+            ).values_list("created_at", flat=True)[:31]
+        )
+
+    @admin.display(description=_("daily registration limit reached"))
+    def registration_limit(self, account):
+        times = self._limit_events(account)
+        if not times:
+            return "—"
+        return ngettext(
+            "%(count)s day in the last 30, the last on %(time)s",
+            "%(count)s days in the last 30, the last on %(time)s",
+            len(times),
+        ) % {
+            "count": len(times),
+            "time": date_format(timezone.localtime(times[0]), "DATETIME_FORMAT"),
+        }
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:

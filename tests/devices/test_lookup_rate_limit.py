@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from devices import codes
-from devices.models import Registration
+from devices.models import AuditEvent, Registration
 from tests.conftest import CommitAwareClient
 from tests.factories import KitFactory, UserFactory
 
@@ -110,6 +110,25 @@ def test_claiming_unsold_kits_by_counting_box_codes_is_limited(settings):
     # Someone else, from another address, still registers the kit they bought.
     buyer = client_for(UserFactory(), address="203.0.113.9")
     assert "Registered to your account" in try_box(buyer, kits[2].box_code).text
+
+
+def test_support_sees_an_account_that_reached_the_registration_limit(settings, agent_client):
+    settings.REGISTRATIONS_PER_ACCOUNT_PER_DAY = 2
+    squatter = UserFactory(email="squatter@example.com")
+    client = client_for(squatter)
+    kits = KitFactory.create_batch(3)
+    try_box(client, kits[0].box_code)
+    try_box(client, kits[1].box_code)
+    try_box(client, kits[2].box_code)  # over the limit: flagged (once a day)
+    try_box(client, kits[2].box_code)
+    events = AuditEvent.objects.filter(action="registration_limit_reached", from_account=squatter)
+    assert events.count() == 1
+    page = agent_client.get(reverse("admin:accounts_user_change", args=[squatter.pk]))
+    assert "daily registration limit reached" in page.text.lower()
+    assert "1 day in the last 30, the last on" in page.text
+    other = UserFactory(email="buyer@example.com")
+    page = agent_client.get(reverse("admin:accounts_user_change", args=[other.pk]))
+    assert "1 day in the last 30" not in page.text
 
 
 def test_the_registration_limit_holds_per_address_across_accounts(settings):
