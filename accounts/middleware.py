@@ -16,7 +16,12 @@ EXEMPT_NAMES = (
     "accounts:set_language",
     "devices:download_data",
     "devices:close_account",
+    "accessibility",
+    "help",
+    "check",
 )
+# Help and support stay open too: a question about the terms goes to support.
+EXEMPT_PREFIXES = ("/help/",)
 
 
 class TermsAcceptanceMiddleware:
@@ -38,7 +43,7 @@ class TermsAcceptanceMiddleware:
 
     @staticmethod
     def _exempt(path):
-        if path.startswith((settings.STATIC_URL, "/admin/")):
+        if path.startswith((settings.STATIC_URL, "/admin/", *EXEMPT_PREFIXES)):
             return True
         return any(path == reverse(name) for name in EXEMPT_NAMES)
 

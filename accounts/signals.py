@@ -13,3 +13,11 @@ account_event = Signal()
 # Sent with ``account`` when the account is secured after "this wasn't me": whatever the
 # account's owner had started that someone else could still use (handover codes) is cancelled.
 account_secured = Signal()
+
+# Sent with ``account`` while an account is being closed (in its transaction, before it is
+# anonymised): apps above the registry end and erase what they keep of it (help requests).
+account_closing = Signal()
+
+# Sent with ``account`` when the account's data is downloaded: each receiver returns a dict of
+# sections to add (apps above the registry add what they keep, such as help requests).
+data_export_sections = Signal()

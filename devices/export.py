@@ -1,9 +1,18 @@
 """Download my data: everything the registry holds about an account, as JSON."""
 
+from accounts.signals import data_export_sections
 from devices.models import Registration, TransferRequest
 
 
 def account_data(user):
+    data = registry_data(user)
+    # What apps above the registry keep (help requests) is theirs to add.
+    for _receiver, sections in data_export_sections.send(sender=type(user), account=user):
+        data.update(sections)
+    return data
+
+
+def registry_data(user):
     registrations = (
         Registration.objects.filter(account=user)
         .select_related("unit__product_model", "store")

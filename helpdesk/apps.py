@@ -6,3 +6,6 @@ class HelpdeskConfig(AppConfig):
     name = "helpdesk"
     verbose_name = _("Help requests")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from helpdesk import signals  # noqa: F401  (connects the receivers)

@@ -106,7 +106,7 @@ class HelpRequest(models.Model):
         ]
 
     def __str__(self):
-        return _("help request #%(id)s: %(subject)s") % {"id": self.pk, "subject": self.subject}
+        return _("Help request #%(id)s: %(subject)s") % {"id": self.pk, "subject": self.subject}
 
     @property
     def sender_email(self):

@@ -264,6 +264,14 @@ def close_help_request(*, help_request, agent, client_address=None):
         raise RegistryError("forbidden", _("You may not answer help requests."))
     if help_request.status == HelpRequest.Status.CLOSED:
         raise RegistryError("closed", _("This help request is closed."))
+    if not help_request.is_confirmed:
+        raise RegistryError(
+            "unconfirmed",
+            _(
+                "The sender has not confirmed their address: the request is deleted by itself "
+                "if they never do."
+            ),
+        )
     help_request.status = HelpRequest.Status.CLOSED
     help_request.handled_by = agent
     help_request.save(update_fields=["status", "handled_by"])

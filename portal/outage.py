@@ -18,6 +18,8 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseServerError
 from django.template.loader import render_to_string
 
+from portal.context_processors import support_contact
+
 RETRY_AFTER_SECONDS = 30
 LOG_EVERY_SECONDS = 10
 
@@ -59,7 +61,7 @@ def note_outage(exception):
 
 def unavailable_response():
     # Rendered without the request: nothing here may need the database (or the session).
-    response = HttpResponse(render_to_string("503.html"), status=503)
+    response = HttpResponse(render_to_string("503.html", support_contact(None)), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
@@ -70,7 +72,9 @@ def server_error(request):
     if exception is not None and is_database_outage(exception):
         note_outage(exception)
         return unavailable_response()
-    return HttpResponseServerError(render_to_string("500.html"))
+    # Rendered without the request (a broken middleware may be why we are here), but with how
+    # to reach support, which needs nothing that could have failed.
+    return HttpResponseServerError(render_to_string("500.html", support_contact(None)))
 
 
 class QuietOutageFilter(logging.Filter):

@@ -232,7 +232,8 @@ OTP_TOTP_ISSUER = "Device Registry support centre"
 # How customers reach support: shown in every page's footer, on the Help page and in e-mails.
 SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "support@example.com")
 SUPPORT_PHONE = env_str("SUPPORT_PHONE", "+420 800 000 000")
-SUPPORT_HOURS = env_str("SUPPORT_HOURS", "Mon–Fri 8:00–18:00")
+# (The default is translated; an operator's own text is shown as given.)
+SUPPORT_HOURS = os.environ.get("SUPPORT_HOURS") or _("Mon–Fri 8:00–18:00")
 # The version of the terms of use and privacy notice (templates/legal/): a new value asks
 # every account to agree again at its next request.
 TERMS_VERSION = env_str("TERMS_VERSION", "2026-11")

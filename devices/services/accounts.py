@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.signals import account_closing
 from devices.models import (
     AuditEvent,
     HandoverCode,
@@ -50,6 +51,7 @@ def close_account(*, user, client_address=None):
     HandoverCode.objects.filter(owner=user, used_at__isnull=True, cancelled_at__isnull=True).update(
         cancelled_at=timezone.now()
     )
+    account_closing.send(sender=User, account=user)
     record_event(
         action=AuditEvent.Action.ACCOUNT_DELETED,
         actor=user,

@@ -4,7 +4,8 @@ the pages of a support request that waits out an objection window."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.views.main import SEARCH_VAR
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.forms.models import _get_foreign_key
 from django.shortcuts import get_object_or_404, redirect
@@ -33,6 +34,14 @@ class DeclaredFiltersOnly:
     """
 
     show_facets = admin.ShowFacets.NEVER  # facet counts are COUNT(*)s over whole tables
+
+    def changelist_view(self, request, extra_context=None):
+        # PostgreSQL refuses NUL in a string: a filter value with one is a bad request (the
+        # search box drops them instead, as people paste them).
+        for key, values in request.GET.lists():
+            if key != SEARCH_VAR and any("\x00" in value for value in values):
+                raise BadRequest("NUL character in a filter")
+        return super().changelist_view(request, extra_context)
 
     def lookup_allowed(self, lookup, value, request):
         cache = request.__dict__.setdefault("_declared_filter_parameters", {})

@@ -79,7 +79,7 @@ class HelpRequestAdmin(ReadOnlyAdmin):
         "topic",
         "state",
         "sender",
-        "name",
+        "sender_name",
         "unit_link",
         "created_at",
         "handler",
@@ -119,10 +119,16 @@ class HelpRequestAdmin(ReadOnlyAdmin):
         return format_html(
             "{} ({})",
             help_request.email,
-            _("no account: address confirmed")
+            _("not signed in: address confirmed")
             if help_request.is_confirmed
-            else _("no account: address not verified"),
+            else _("not signed in: address not verified"),
         )
+
+    @admin.display(description=_("name"))
+    def sender_name(self, help_request):
+        if help_request.account_id:
+            return help_request.account.full_name or "—"
+        return help_request.name or "—"
 
     @admin.display(description=_("waiting since"), ordering="updated_at")
     def waiting(self, help_request):
@@ -147,6 +153,7 @@ class HelpRequestAdmin(ReadOnlyAdmin):
                 context["answer_form"] = forms.AnswerForm()
             context["can_close"] = (
                 obj.status != HelpRequest.Status.CLOSED
+                and obj.is_confirmed
                 and request.user.has_perm("helpdesk.answer_helprequest")
             )
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)

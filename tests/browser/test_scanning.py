@@ -129,3 +129,25 @@ def test_with_the_camera_refused_typing_and_the_photo_still_work(page, customer)
     page.get_by_role("button", name="Register the kit").click()
     expect(page.get_by_text("Registered to your account:")).to_be_visible()
     assert Registration.objects.filter(account=customer).count() == 2
+
+
+def test_a_printed_sheet_of_labels_scans_back_to_its_codes(page, tmp_path):
+    """print_labels' SVG, rendered by Chromium as it would be printed or shown on a screen,
+    read by a real decoder."""
+    import base64
+    import io
+
+    import zxingcpp
+    from django.core.management import call_command
+
+    kits = KitFactory.create_batch(2)
+    sheet = tmp_path / "labels.svg"
+    call_command("print_labels", *[kit.box_code for kit in kits], output=str(sheet))
+    data = base64.b64encode(sheet.read_bytes()).decode()
+    page.set_viewport_size({"width": 2400, "height": 900})
+    page.set_content(f'<img alt="labels" src="data:image/svg+xml;base64,{data}" width="2400">')
+    shot = Image.open(io.BytesIO(page.screenshot()))
+    read = {result.text for result in zxingcpp.read_barcodes(shot)}
+    for kit in kits:
+        assert kit.box_code in read
+        assert {unit.production_code for unit in kit.units.all()} <= read

@@ -75,7 +75,7 @@ def test_an_agent_answers_the_customer_is_emailed_and_sees_it_in_the_portal(
     assert help_request.status == "waiting" and help_request.handled_by == support_agent
     (message,) = mail.outbox
     assert message.to == [owner.email]
-    assert message.subject == "Customer support answered: Charger is warm"
+    assert message.subject == f"Customer support answered: Charger is warm (#{help_request.pk})"
     assert "Please send a photo." in message.body
     assert "Support needs your reply." in message.body
     assert f"/help/requests/{help_request.pk}/" in message.body
@@ -103,7 +103,7 @@ def test_the_answer_reaches_a_signed_out_sender_in_their_language(agent_client):
     answer(agent_client, help_request, "Dobrý den, pošlete fotku.")
     (message,) = mail.outbox
     assert message.to == ["jana@example.com"]
-    assert message.subject == "Zákaznická podpora odpověděla: Dotaz"
+    assert message.subject == f"Zákaznická podpora odpověděla: Dotaz (#{help_request.pk})"
     assert "Dobrý den, pošlete fotku." in message.body
     assert "/help/contact/" in message.body
     assert 'lang="cs"' in message.alternatives[0][0]
@@ -162,3 +162,20 @@ def test_the_queue_finds_requests_by_address_or_number(agent_client, owner):
     assert [row[0] for row in rows] == [help_request.subject]
     rows = table_rows(agent_client.get(QUEUE, {"q": f"#{help_request.pk}"}))
     assert [row[0] for row in rows] == [help_request.subject]
+
+
+def test_an_unconfirmed_request_cannot_be_closed_either(agent_client):
+    help_request = signed_out_request()
+    page = agent_client.get(reverse("admin:helpdesk_helprequest_change", args=[help_request.pk]))
+    assert "Close the request" not in page.text
+    response = agent_client.post(
+        reverse("admin:helpdesk_helprequest_close", args=[help_request.pk]), follow=True
+    )
+    assert response.status_code == 200
+    assert "The sender has not confirmed their address" in response.text
+    help_request.refresh_from_db()
+    assert help_request.status == "new"
+
+
+def test_a_nul_in_a_filter_is_a_bad_request_not_an_error(agent_client):
+    assert agent_client.get(QUEUE, {"topic__exact": "\x00"}).status_code == 400

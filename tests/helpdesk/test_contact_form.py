@@ -206,3 +206,44 @@ def test_every_email_ends_with_the_contact_form(client):
     client.post(CONTACT, {**QUESTION, "email": "jana@example.com"})
     assert "Customer support: http://testserver" not in mail.outbox[0].body
     assert f"{CONTACT} · support@example.com" in mail.outbox[0].body
+
+
+def test_hidden_and_control_characters_are_dropped(owner_client):
+    owner_client.post(
+        CONTACT,
+        {
+            **QUESTION,
+            "subject": "a\x01\x1b[31mb\u202eevil",
+            "message": "line one\r\nline\x07 two\u2066",
+        },
+    )
+    help_request = HelpRequest.objects.get()
+    assert help_request.subject == "a[31mbevil"
+    assert help_request.messages.get().body == "line one\nline two"
+
+
+def test_the_contact_form_and_help_stay_open_before_agreeing_to_new_terms(owner_client):
+    with override_settings(TERMS_VERSION="2099-01"):
+        assert owner_client.get(CONTACT).status_code == 200
+        assert owner_client.get(reverse("help")).status_code == 200
+        assert owner_client.get(reverse("helpdesk:requests")).status_code == 200
+        assert owner_client.get(reverse("devices:my_devices")).status_code == 302
+
+
+def test_closing_an_account_closes_and_erases_its_help_requests(owner_client, owner):
+    from devices.services import close_account
+
+    owner_client.post(CONTACT, {**QUESTION, "message": "I live at Tajná 1."})
+    help_request = HelpRequest.objects.get()
+    close_account(user=owner)
+    help_request.refresh_from_db()
+    assert help_request.status == "closed" and help_request.subject == "—"
+    assert help_request.messages.get().body == "—"
+
+
+def test_the_data_download_holds_the_conversations(owner_client):
+    owner_client.post(CONTACT, QUESTION)
+    data = owner_client.get(reverse("devices:download_data")).json()
+    (request,) = data["help_requests"]
+    assert request["subject"] == QUESTION["subject"]
+    assert request["messages"][0]["text"] == QUESTION["message"]

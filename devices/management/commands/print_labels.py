@@ -75,11 +75,11 @@ class Command(BaseCommand):
             raise CommandError(str(error.message)) from None
         kits = Kit.objects.prefetch_related("units").order_by("box_code")
         kits = list(kits[:first] if first else kits.filter(box_code__in=wanted))
-        if not kits:
-            raise CommandError("No kits: give box codes, or --first N.")
         missing = set(wanted) - {kit.box_code for kit in kits}
         if missing:
             raise CommandError(f"Not in the catalogue: {', '.join(sorted(missing))}")
+        if not kits:
+            raise CommandError("No kits: give box codes, or --first N.")
         target = Path(output)
         target.parent.mkdir(parents=True, exist_ok=True)
         written = []

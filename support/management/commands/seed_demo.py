@@ -10,6 +10,7 @@ import io
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -37,6 +38,7 @@ DEMO_MODELS = [
 ]
 DEMO_FIRST_SERIAL = 10_000_000_000
 DEMO_KITS = 3000
+DEMO_LABEL_KITS = 7  # one A4 sheet
 DEMO_LOOSE_PER_KIND = 200
 
 LOGINS = [
@@ -107,11 +109,22 @@ class Command(BaseCommand):
             f"authenticator app: {secret}\n  (or: oathtool --totp -b {secret}), or use a backup "
             f"code: {', '.join(DEMO_BACKUP_CODES)} (each works once per `make run`)."
         )
-        free_kit = self._free_demo_kit()
-        if free_kit is None:
+        free_kits = list(self._free_demo_kits()[:DEMO_LABEL_KITS])
+        if not free_kits:
             self.stdout.write("  Every demo kit is registered now (`make clean` starts afresh).")
-        else:
-            self.stdout.write(f"  A free kit to register: box code {free_kit.formatted_code}")
+            return
+        self.stdout.write(f"  A free kit to register: box code {free_kits[0].formatted_code}")
+        # Labels of free kits, to scan from paper or a second screen (docs/labels.md).
+        call_command(
+            "print_labels",
+            *[kit.box_code for kit in free_kits],
+            output=str(settings.BASE_DIR / "var" / "labels.svg"),
+            stdout=io.StringIO(),
+        )
+        self.stdout.write(
+            "  Labels of free kits to scan with the Scan button: var/labels.svg (open it on "
+            "a second screen, or print it)"
+        )
 
     def _load_catalogue(self):
         if Kit.objects.filter(box_code=codes.make_box_code(DEMO_FIRST_SERIAL)).exists():
@@ -159,8 +172,8 @@ class Command(BaseCommand):
             StaticToken(device=backup, token=token) for token in DEMO_BACKUP_CODES
         )
 
-    def _free_demo_kit(self):
-        """The first demo kit whose units nobody owns and that can be registered."""
+    def _free_demo_kits(self):
+        """Demo kits whose units nobody owns and that can be registered, first first."""
         taken = Registration.objects.filter(ended_at__isnull=True, unit__kit=OuterRef("pk"))
         blocked = Unit.objects.filter(kit=OuterRef("pk")).exclude(
             status=Unit.Status.IN_SERVICE, lost_or_stolen=False
@@ -170,7 +183,6 @@ class Command(BaseCommand):
             .exclude(Exists(taken))
             .exclude(Exists(blocked))
             .order_by("box_code")
-            .first()
         )
 
     def _demo_help_request(self, customer):
