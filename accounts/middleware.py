@@ -21,7 +21,7 @@ EXEMPT_NAMES = (
     "check",
 )
 # Help and support stay open too: a question about the terms goes to support.
-EXEMPT_PREFIXES = ("/help/",)
+EXEMPT_PREFIXES = ("/help/", "/api/")
 
 
 class TermsAcceptanceMiddleware:

@@ -353,6 +353,11 @@ class AuditEvent(models.Model):
         # Help requests (``note`` names the request; the account is ``from_account``).
         HELP_ANSWERED = "help_answered", _("help request answered by support")
         HELP_CLOSED = "help_closed", _("help request closed")
+        # Stores' API keys (the partner API) and what was done through them (``note`` names
+        # the key).
+        API_KEY_CREATED = "api_key_created", _("API key created")
+        API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
+        API_ACTION = "api_action", _("done through a store's API key")
         # An account registered as many units by code as a day allows (bulk claiming?).
         REGISTRATION_LIMIT_REACHED = (
             "registration_limit_reached",

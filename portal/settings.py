@@ -112,6 +112,10 @@ INSTALLED_APPS = [
     "devices",
     "claims",
     "helpdesk",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
     "support.apps.SupportConfig",
 ]
 
@@ -354,6 +358,36 @@ HELP_REQUESTS_PER_SENDER_PER_DAY = env_int("HELP_REQUESTS_PER_SENDER_PER_DAY", 3
 HELP_REQUESTS_PER_CLIENT_PER_DAY = env_int("HELP_REQUESTS_PER_CLIENT_PER_DAY", 10)
 # A signed-out sender's unconfirmed request (and its message) is deleted after this long.
 HELP_REQUEST_CONFIRM_DAYS = env_int("HELP_REQUEST_CONFIRM_DAYS", 7)
+
+# The partner API (/api/v1/): API keys only (no session, so no CSRF surface), JSON in and out,
+# RFC 9457 problem documents for every refusal, limits counted in PostgreSQL.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerKeyRate"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.problems.handle_exception",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Device Registry partner API",
+    "DESCRIPTION": "Register sales and swaps from a store's till (docs/api.md).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files, never a CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "Authorization"}}
+    },
+    "SECURITY": [{"ApiKey": []}],
+}
+API_REQUESTS_PER_KEY_PER_MINUTE = env_int("API_REQUESTS_PER_KEY_PER_MINUTE", 120)
+API_INVITATIONS_PER_STORE_PER_DAY = env_int("API_INVITATIONS_PER_STORE_PER_DAY", 200)
+API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24)
 
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "devices:my_devices"

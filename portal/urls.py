@@ -13,6 +13,7 @@ urlpatterns = [
     path("devices/", include("devices.urls")),
     path("counter/", include("claims.urls")),
     path("help/", include("helpdesk.urls")),
+    path("api/v1/", include("api.urls")),
     path("", include("support.urls")),
     path("admin/", admin.site.urls),
 ]

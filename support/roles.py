@@ -59,6 +59,8 @@ SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
     "devices.import_catalogue",
     "devices.add_productmodel",
     "devices.change_productmodel",
+    "api.view_apikey",
+    "api.manage_apikey",
 ]
 
 

@@ -1,5 +1,5 @@
-"""The layout tells the architecture, and CI holds it: apps depend one way,
-accounts <- devices <- claims <- helpdesk <- support, and the project package imports no app."""
+"""The layout tells the architecture, and CI holds it: apps depend one way, accounts <- devices
+<- claims <- helpdesk <- api <- support, and the project package imports no app."""
 
 import subprocess
 import sys
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.apps import apps
 
-LAYERS = ["accounts", "devices", "claims", "helpdesk", "support"]
+LAYERS = ["accounts", "devices", "claims", "helpdesk", "api", "support"]
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -1,3 +1,3 @@
 """The support centre's admin pages (Django's autodiscovery imports this package)."""
 
-from support.admin import accounts, helpdesk, registry, stores  # noqa: F401  (each registers its pages)
+from support.admin import accounts, api_keys, helpdesk, registry, stores  # noqa: F401  (each registers its pages)

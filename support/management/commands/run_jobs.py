@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts import ratelimit
 from accounts.emails import deliver_pending, prune_sent
+from api import idempotency
 from devices.services import escalate_expired_transfer_requests
 from helpdesk.services import forget_unconfirmed_help_requests
 from portal.outage import is_database_outage
@@ -43,11 +44,13 @@ class Command(BaseCommand):
         pruned = ratelimit.prune()
         forgotten = prune_sent()
         unconfirmed = forget_unconfirmed_help_requests()
+        replays = idempotency.prune()
         if verbosity >= 1:
             self.stdout.write(
                 f"transfer requests escalated: {escalated}; support changes applied: {applied}; "
                 f"e-mail address changes applied: {addresses}; "
                 f"e-mails sent: {sent}, failed (will retry): {failed}; "
                 f"rate-limit windows pruned: {pruned}; old sent e-mails forgotten: {forgotten}; "
-                f"unconfirmed help requests deleted: {unconfirmed}"
+                f"unconfirmed help requests deleted: {unconfirmed}; "
+                f"expired API idempotency answers forgotten: {replays}"
             )
