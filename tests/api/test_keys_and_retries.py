@@ -116,9 +116,6 @@ def test_idempotency_keys_are_the_stores_own(till, key_maker):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicates_get_one_result(key_maker):
-    from tests.conftest import _admin_user
-
-    _admin_user("supervisor2@example.com", "Supervisors")
     _key, token = key_maker()
     kit = KitFactory()
     answers = []
@@ -209,3 +206,21 @@ def test_the_docs_are_served_from_our_own_files(client):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page.text
     assert "cdn" not in page.text.lower()
     assert "<style" not in page.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_example_client_registers_a_sale(live_server, key_maker):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "api_client", Path(__file__).resolve().parents[2] / "docs" / "api_client.py"
+    )
+    client = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(client)
+    _key, token = key_maker()
+    kit = KitFactory()
+    status, answer = client.register_sale(
+        live_server.url, token, codes.format_box_code(kit.box_code), "jana@example.com"
+    )
+    assert status == 201 and len(answer["units"]) == 2
