@@ -6,6 +6,7 @@ answers JSON and refuses with RFC 9457 problem documents (``api.problems``)."""
 import datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -13,7 +14,6 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
 from accounts.ratelimit import Limit
 from api import serializers as s
 from api.idempotency import idempotent
@@ -59,20 +59,25 @@ class StoreApiView(APIView):
         return self.request.auth.membership.user
 
     def audit(self, note, unit=None, account=None):
-        key = self.request.auth
         record_event(
             action=AuditEvent.Action.API_ACTION,
             actor=self.staff,
             unit=unit,
             to_account=account,
-            note=f"key {key.prefix} ({key.name}), store {self.store.pk}: {note}",
+            note=f"{self.key_note}, store {self.store.pk}: {note}",
             client_address=client_address(self.request),
         )
 
-    def count_invitation(self, email):
-        """A daily cap on new accounts a store's till creates (a compromised key must not be
-        able to mail thousands of strangers)."""
-        if User.objects.find_by_email(email) is not None:
+    @property
+    def key_note(self):
+        key = self.request.auth
+        return f"key {key.prefix} ({key.name})"
+
+    def count_invitation(self, customer):
+        """A daily cap on customers a store's till invites (a compromised key must not be able
+        to mail thousands of strangers); called inside the action's transaction, which a
+        refusal rolls back."""
+        if customer.has_verified_email:
             return
         cap = Limit(
             "api-invitations-store",
@@ -87,8 +92,12 @@ class StoreApiView(APIView):
             )
 
 
-def _customer_answer(customer, was_known):
-    return {"email": customer.email, "account": "existing" if was_known else "invited"}
+def _customer_answer(customer):
+    """Invited: an account still to be taken up from the invitation e-mailed to the address."""
+    return {
+        "email": customer.email,
+        "account": "existing" if customer.has_verified_email else "invited",
+    }
 
 
 class SaleView(StoreApiView):
@@ -102,33 +111,30 @@ class SaleView(StoreApiView):
     def post(self, request):
         data = s.SaleRequest(data=request.data)
         data.is_valid(raise_exception=True)
-        email = data.validated_data["customer_email"]
-        known = User.objects.find_by_email(email) is not None
-        self.count_invitation(email)
-        customer, outcomes = counter.register_sale(
-            store=self.store,
-            staff=self.staff,
-            email=email,
-            full_name=data.validated_data.get("customer_name", ""),
-            box_code=data.validated_data.get("box_code") or None,
-            unit_codes=data.validated_data.get("unit_codes", []),
-            client_address=client_address(request),
-        )
-        answers = [
-            {"code": o.code, "kind": o.kind, "result": o.result, "message": str(o.message)}
-            for o in outcomes
-        ]
-        registered = list(
-            Unit.objects.select_related("product_model")
-            .filter(pk__in=[o.unit.pk for o in outcomes if o.ok])
-            .order_by("-kind")
-        )
-        if not registered:
-            raise Refused("nothing_registered", _("Nothing could be registered."), codes=answers)
-        self.audit("sale: " + ", ".join(u.production_code for u in registered), account=customer)
+        with transaction.atomic():
+            customer, outcomes = counter.register_sale(
+                store=self.store,
+                staff=self.staff,
+                email=data.validated_data["customer_email"],
+                full_name=data.validated_data.get("customer_name", ""),
+                box_code=data.validated_data.get("box_code") or None,
+                unit_codes=data.validated_data.get("unit_codes", []),
+                client_address=client_address(request),
+                note=self.key_note,  # on each registration's audit event
+            )
+            answers = [
+                {"code": o.code, "kind": o.kind, "result": o.result, "message": str(o.message)}
+                for o in outcomes
+            ]
+            registered = [o.unit for o in outcomes if o.ok]
+            if not registered:
+                raise Refused(
+                    "nothing_registered", _("Nothing could be registered."), codes=answers
+                )
+            self.count_invitation(customer)  # over the cap: the sale is rolled back
         return Response(
             {
-                "customer": _customer_answer(customer, known),
+                "customer": _customer_answer(customer),
                 "codes": answers,
                 "units": [unit_answer(unit) for unit in registered],
             },
@@ -157,28 +163,29 @@ class SwapView(StoreApiView):
         given = data.validated_data
         faulty = _unit_or_refuse(given["faulty_code"])
         replacement = _unit_or_refuse(given["replacement_code"])
-        known = User.objects.find_by_email(given["customer_email"]) is not None
-        self.count_invitation(given["customer_email"])
-        claim = counter.replace_unit(
-            store=self.store,
-            staff=self.staff,
-            faulty_unit=faulty,
-            replacement_unit=replacement,
-            customer_email=given["customer_email"],
-            reason=given["reason"],
-            note=given["note"],
-            accept_out_of_warranty=given["accept_out_of_warranty"],
-            client_address=client_address(request),
-        )
-        self.audit(
-            f"swap {claim.faulty_unit.production_code} → {claim.replacement_unit.production_code}",
-            unit=claim.replacement_unit,
-            account=claim.customer,
-        )
+        with transaction.atomic():
+            claim = counter.replace_unit(
+                store=self.store,
+                staff=self.staff,
+                faulty_unit=faulty,
+                replacement_unit=replacement,
+                customer_email=given["customer_email"],
+                reason=given["reason"],
+                note=given["note"],
+                accept_out_of_warranty=given["accept_out_of_warranty"],
+                client_address=client_address(request),
+            )
+            self.count_invitation(claim.customer)  # over the cap: the swap is rolled back
+            self.audit(
+                f"swap {claim.faulty_unit.production_code} → "
+                f"{claim.replacement_unit.production_code}",
+                unit=claim.replacement_unit,
+                account=claim.customer,
+            )
         return Response(
             {
                 "claim": claim.pk,
-                "customer": _customer_answer(claim.customer, known),
+                "customer": _customer_answer(claim.customer),
                 "faulty": unit_answer(claim.faulty_unit),
                 "replacement": unit_answer(claim.replacement_unit),
                 "reason": claim.reason,

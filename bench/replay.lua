@@ -1,5 +1,6 @@
 -- wrk script: replays the requests listed in the file named by REQUESTS_FILE, one per line:
 -- method <TAB> path <TAB> cookie <TAB> csrf token <TAB> forwarded-for <TAB> url-encoded body
+-- (the partner API's lines carry "Api-Key …" where the cookie goes, and a JSON body)
 -- and reports latency percentiles, status classes and 5xx counts as one JSON line.
 local threads = {}
 
@@ -14,10 +15,12 @@ function init(args)
     local method, path, cookie, csrf, forwarded, body =
       line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
     local headers = {}
-    if cookie ~= "" then headers["Cookie"] = cookie end
+    if cookie:sub(1, 8) == "Api-Key " then headers["Authorization"] = cookie
+    elseif cookie ~= "" then headers["Cookie"] = cookie end
     if csrf ~= "" then headers["X-CSRFToken"] = csrf end
     if forwarded ~= "" then headers["X-Forwarded-For"] = forwarded end
-    if body ~= "" then headers["Content-Type"] = "application/x-www-form-urlencoded" end
+    if body:sub(1, 1) == "{" then headers["Content-Type"] = "application/json"
+    elseif body ~= "" then headers["Content-Type"] = "application/x-www-form-urlencoded" end
     table.insert(requests, wrk.format(method, path, headers, body ~= "" and body or nil))
   end
   index = (id * 7919) % #requests + 1

@@ -5,7 +5,8 @@
 2. starts the production server (gunicorn, as `make serve`) with the bare-ceiling page;
 3. drives load with wrk from a separate process (loopback only, bounded in time) against the
    sign-in page, a signed-in "My devices", the add-device POST (successes and every kind of
-   refusal), the counter replacement POST, the admin unit search and the unit list;
+   refusal), the counter sale and replacement POSTs and the same through the partner API, the
+   admin unit search and the unit list;
 4. prints one table (requests/s, p50, p99, errors, SQL queries per request, ratio to the
    ceiling) and writes bench/results.json and bench/RESULTS.md.
 """
@@ -53,6 +54,8 @@ def environment(name):
         # not turn them all into "try later"; the limiter still runs on every request.
         "TRUSTED_PROXY_COUNT": "1",
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        # One till key sends the whole load: its per-minute limit must not be what is measured.
+        "API_REQUESTS_PER_KEY_PER_MINUTE": "100000000",
         "LOG_LEVEL": "WARNING",
     }
 
@@ -91,6 +94,7 @@ def prepare_data(users=BENCH_USERS, registered_kits=REGISTERED_KITS, sessions=SE
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts.models import Store, StoreMembership, User
+    from api import keys
 
     password = make_password("bench-password")  # the fast hasher (BENCHMARK_MODE)
     with connection.cursor() as cursor:
@@ -126,6 +130,14 @@ def prepare_data(users=BENCH_USERS, registered_kits=REGISTERED_KITS, sessions=SE
     agent = User.objects.create_user("bench-agent@example.com", "bench-password", is_staff=True)
     agent.groups.add(Group.objects.get(name="Support agents"))
     device = TOTPDevice.objects.create(user=agent, name="bench", confirmed=True)
+    supervisor = User.objects.create_user("bench-supervisor@example.com", is_staff=True)
+    supervisor.groups.add(Group.objects.get(name="Supervisors"))
+    till = User.objects.create_user("bench-till@example.com")
+    _key, api_token = keys.create_key(
+        membership=StoreMembership.objects.create(store=store, user=till),
+        name="bench till",
+        agent=supervisor,
+    )
 
     def session_for(user, **extra):
         session = SessionStore()
@@ -147,6 +159,7 @@ def prepare_data(users=BENCH_USERS, registered_kits=REGISTERED_KITS, sessions=SE
         "store": store,
         "staff_session": session_for(staff),
         "agent_session": session_for(agent, **{DEVICE_ID_SESSION_KEY: device.persistent_id}),
+        "api_token": api_token,
     }
 
 
@@ -165,6 +178,11 @@ def line(method, path, session="", forwarded="", body=None):
             urlencode(body) if body else "",
         ]
     )
+
+
+def api_line(path, token, forwarded, body):
+    """A partner API request: the key where the cookie goes, a JSON body (replay.lua)."""
+    return "\t".join(["POST", path, f"Api-Key {token}", "", forwarded, json.dumps(body)])
 
 
 def scenarios(cast):
@@ -227,6 +245,42 @@ def scenarios(cast):
                 },
             )
         )
+    counter_sales = [
+        line(
+            "POST",
+            f"/counter/{store}/sale/confirm/",
+            cast["staff_session"],
+            addresses[n % len(addresses)],
+            {"box_code": codes.make_box_code(next(free_serials)), "customer_email": user.email},
+        )
+        for n, (user, _session) in enumerate(customers)
+    ]
+    # The same sales and swaps through the partner API (JSON, an API key, no page to render).
+    api_sales = [
+        api_line(
+            "/api/v1/sales/",
+            cast["api_token"],
+            addresses[n % len(addresses)],
+            {"box_code": codes.make_box_code(next(free_serials)), "customer_email": user.email},
+        )
+        for n, (user, _session) in enumerate(customers)
+    ]
+    api_swaps = []
+    for n, (user, _session) in enumerate(customers):
+        faulty = owned[user.pk].unit
+        api_swaps.append(
+            api_line(
+                "/api/v1/swaps/",
+                cast["api_token"],
+                addresses[n % len(addresses)],
+                {
+                    "faulty_code": faulty.production_code,
+                    "customer_email": user.email,
+                    "replacement_code": codes.make_unit_code(codes.CHARGER, next(free_serials)),
+                    "reason": "does_not_heat",
+                },
+            )
+        )
     searched = [owned[u.pk].unit.production_code for u, _ in customers]
     return {
         "bare ceiling": [
@@ -240,6 +294,9 @@ def scenarios(cast):
         "My devices (signed in)": [line("GET", "/devices/", s) for _u, s in customers],
         "add-device POST (mix)": [add_device(u, s, n) for n, (u, s) in enumerate(customers * 4)],
         "counter replacement POST": replacements,
+        "counter sale POST": counter_sales,
+        "API sale POST": api_sales,
+        "API swap POST": api_swaps,
         "admin unit search (exact code)": [
             line(
                 "GET",
@@ -320,12 +377,16 @@ def replay(request_line, enforce_csrf_checks=False):
     headers = {"X-CSRFToken": csrf} if csrf else {}
     if forwarded:
         headers["X-Forwarded-For"] = forwarded
+    if cookies.startswith("Api-Key "):
+        headers["Authorization"], cookies = cookies, ""
     client = Client(enforce_csrf_checks=enforce_csrf_checks, headers=headers)
     for part in filter(None, cookies.split("; ")):
         name, value = part.split("=", 1)
         client.cookies[name] = value
     if method == "POST":
-        return client.post(path, body, content_type="application/x-www-form-urlencoded")
+        json_body = body.startswith("{")
+        kind = "application/json" if json_body else "application/x-www-form-urlencoded"
+        return client.post(path, body, content_type=kind)
     return client.get(path)
 
 

@@ -111,7 +111,15 @@ def find_or_invite_customer(*, email, store, staff, full_name="", send=True):
 
 @transaction.atomic
 def register_sale(
-    *, store, staff, email, full_name="", box_code=None, unit_codes=(), client_address=None
+    *,
+    store,
+    staff,
+    email,
+    full_name="",
+    box_code=None,
+    unit_codes=(),
+    client_address=None,
+    note="",
 ):
     """Register sold units to the customer's e-mail; returns (customer, outcomes).
 
@@ -130,6 +138,7 @@ def register_sale(
         unit_codes=unit_codes,
         client_address=client_address,
         notify=invitation is None,
+        note=note,
     )
     registered = [outcome.unit for outcome in outcomes if outcome.ok]
     if not registered:

@@ -227,8 +227,10 @@ def register_codes(
     store=None,
     client_address=None,
     notify=True,
+    note="",
 ):
     """Register what can be registered; return one CodeOutcome per unit (or unknown code).
+    ``note`` goes on each registration's audit event (which till's API key did it).
 
     Each unit is its own savepoint: what can be registered is registered, what cannot is
     explained, and nothing is half-done inside one unit. The account is e-mailed a summary
@@ -251,19 +253,22 @@ def register_codes(
             units.append(unit)
     for unit in units:
         try:
-            register_unit(
+            registration = register_unit(
                 unit=unit,
                 account=account,
                 actor=actor,
                 source=source,
                 store=store,
                 client_address=client_address,
+                note=note,
             )
         except RegistryError as error:
             outcomes.append(
                 CodeOutcome(unit.production_code, unit.kind, error.reason, error.message, unit)
             )
         else:
+            # The warranty the registration started (set on the locked copy of the row).
+            unit.warranty_start = registration.unit.warranty_start
             outcomes.append(
                 CodeOutcome(
                     unit.production_code,

@@ -48,6 +48,9 @@ def test_the_benchmark_data_registers_kits_to_generated_accounts(plan):
         "My devices (signed in)",
         "add-device POST (mix)",
         "counter replacement POST",
+        "counter sale POST",
+        "API sale POST",
+        "API swap POST",
         "admin unit search (exact code)",
         "admin unit list",
     }
@@ -72,6 +75,20 @@ def test_every_counter_replacement_swaps_a_unit(plan):
     replacements = plan["counter replacement POST"]
     assert statuses(replacements) == [302] * len(replacements)
     assert Registration.objects.filter(source="replacement", ended_at__isnull=True).count() == 10
+
+
+def test_every_sale_and_api_request_registers_for_real(plan):
+    assert statuses(plan["counter sale POST"][:3]) == [200] * 3
+    assert statuses(plan["API sale POST"][:3]) == [201] * 3
+    assert statuses(plan["API swap POST"][:3]) == [201] * 3
+    assert Registration.objects.filter(source="store_sale", ended_at__isnull=True).count() == 12
+    assert Registration.objects.filter(source="replacement", ended_at__isnull=True).count() == 3
+
+
+def test_an_api_sale_costs_fewer_queries_than_the_counters(plan):
+    api = int(bench.queries_per_request(plan["API sale POST"][:1]))
+    counter = int(bench.queries_per_request(plan["counter sale POST"][:1]))
+    assert api <= counter
 
 
 def test_the_support_agent_session_is_verified_for_the_admin(plan):
