@@ -129,6 +129,7 @@ class CheckCodeForm(forms.Form):
         label=_("Box code or production code"),
         help_text=_("12 digits from the box, or H or C and 12 digits from the device."),
         placeholder="1234 5678 9012",
+        scan="any",
     )
 
     def clean_code(self):

@@ -22,7 +22,11 @@ class PhotoError(Exception):
 
 
 TOO_LARGE = _("The photo is too large. Please send a smaller picture of the label.")
-NOT_A_PHOTO = _("This file is not a photo we can read (JPEG, PNG or HEIC).")
+NOT_A_PHOTO = _("This file is not a photo we can read (JPEG, PNG, WebP or HEIC).")
+NOT_OURS = _(
+    "The barcode in the photo is not one of our codes. Take a photo of the label with our code "
+    "(on the box, in the holder's cap or on the charger's side)."
+)
 NO_CODE = _(
     "No code could be read from the photo. Take it closer, straight on and in good light, "
     "or type the code."
@@ -51,7 +55,9 @@ def _open(data):
     register_heif_opener()
     try:
         image = Image.open(io.BytesIO(data))  # reads the header only
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:  # Pillow's own ceiling, far above ours
+        raise PhotoError("too_large", TOO_LARGE) from None
+    except (UnidentifiedImageError, OSError, ValueError):
         raise PhotoError("not_image", NOT_A_PHOTO) from None
     if image.format not in FORMATS:
         raise PhotoError("not_image", NOT_A_PHOTO)
@@ -76,13 +82,13 @@ def codes_in_photo(data):
         image.thumbnail((2400, 2400), Image.Resampling.LANCZOS)
     except (OSError, ValueError, Image.DecompressionBombError):
         raise PhotoError("not_image", NOT_A_PHOTO) from None
-    found = []
-    for result in zxingcpp.read_barcodes(image):
+    found, results = [], zxingcpp.read_barcodes(image)
+    for result in results:
         parsed = parse_label_text(result.text)
         if parsed is not None and parsed not in found:
             found.append(parsed)
     if not found:
-        raise PhotoError("no_code", NO_CODE)
+        raise PhotoError("not_ours", NOT_OURS) if results else PhotoError("no_code", NO_CODE)
     return found
 
 

@@ -59,10 +59,12 @@ def check_device(request):
     """Check a device before you buy it: anyone, no account needed. Every check counts
     against the client's hourly limit (an IPv6 client by its /64)."""
     form = forms.CheckCodeForm(request.POST or None)
-    answers = None
+    answers, check_status = None, 200
     if request.method == "POST":
         limit = _check_limit()
+        check_status = 400
         if limit.hit(client_network(request) or "unknown") > limit.limit:
+            check_status = 429  # too many, as every limit of the site answers
             retry_at = date_format(timezone.localtime(limit.retry_at()), "TIME_FORMAT")
             form.add_error(
                 None,
@@ -76,13 +78,14 @@ def check_device(request):
             for unit, answer in answers:
                 if answer == "flagged":
                     services.tell_owner_of_check(unit)
+            check_status = 200 if units else 400
             if not units:
                 form.add_error("code", _("This is not a code of one of our devices."))
     return render(
         request,
         "devices/check.html",
         {"form": form, "answers": answers},
-        status=400 if request.method == "POST" and not answers else 200,
+        status=check_status,
     )
 
 
@@ -283,7 +286,13 @@ def _read_photo(request, *, too_large):
 
 def _forms_filled_with(request, found):
     """A box label fills the box code field; unit labels fill the field of their kind."""
-    box = next((code for kind, code in found if kind == "box"), None)
+    boxes = [code for kind, code in found if kind == "box"]
+    box = boxes[0] if boxes else None
+    if len(boxes) > 1:
+        messages.warning(
+            request,
+            _("The photo shows more than one box label: the first one read is filled in."),
+        )
     if box is not None:
         messages.info(
             request,
@@ -340,7 +349,7 @@ def kit_proof(request, pk):
     registrations = list(
         Registration.objects.filter(account=request.user, ended_at__isnull=True, unit__kit_id=pk)
         .select_related("unit__product_model", "unit__kit", "store")
-        .order_by("unit__kind")
+        .order_by("-unit__kind")  # the holder first, as everywhere
     )
     if not registrations:
         raise Http404("no unit of this kit is yours")

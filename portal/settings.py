@@ -242,7 +242,7 @@ SUPPORT_HOURS = os.environ.get("SUPPORT_HOURS") or _("Mon–Fri 8:00–18:00")
 # every account to agree again at its next request.
 TERMS_VERSION = env_str("TERMS_VERSION", "2026-11")
 # Who issues a proof of registration (the operator: the manufacturer or its registry service).
-REGISTRY_ISSUER = env_str("REGISTRY_ISSUER", "Device Registry Portal")
+REGISTRY_ISSUER = os.environ.get("REGISTRY_ISSUER") or _("Device Registry Portal")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -13,7 +13,17 @@
   var video = dialog.querySelector("video");
   var status = dialog.querySelector(".scanner-status");
   var words = dialog.dataset;
-  var FORMATS = ["code_128", "qr_code", "data_matrix"];
+  // Ours are Code 128, QR and Data Matrix; the others are read only to say they are not ours.
+  var FORMATS = ["code_128", "qr_code", "data_matrix", "ean_13", "ean_8", "upc_a", "code_39"];
+  // The Damm check digit of our codes (devices/codes.py): a misread digit is never filled in.
+  var DAMM = [
+    [0, 3, 1, 7, 5, 9, 8, 6, 4, 2], [7, 0, 9, 2, 1, 5, 4, 8, 6, 3],
+    [4, 2, 0, 6, 8, 7, 1, 3, 5, 9], [1, 7, 5, 0, 9, 8, 3, 4, 2, 6],
+    [6, 1, 2, 3, 0, 4, 5, 9, 7, 8], [3, 6, 7, 4, 2, 0, 9, 5, 8, 1],
+    [5, 8, 6, 9, 7, 2, 0, 1, 3, 4], [8, 9, 4, 5, 3, 6, 2, 0, 1, 7],
+    [9, 4, 3, 8, 6, 1, 7, 2, 0, 5], [2, 5, 8, 1, 4, 3, 6, 7, 9, 0],
+  ];
+  var starting = false;
   var detectorPromise = null;
   var stream = null;
   var timer = null;
@@ -23,16 +33,24 @@
     return /^[HC]/.test(code) ? code[0] + " " + digits : digits;
   }
 
+  function dammValid(digits) {
+    var interim = 0;
+    for (var i = 0; i < digits.length; i++) interim = DAMM[interim][+digits[i]];
+    return interim === 0;
+  }
+
   function classify(text) {
     var code = String(text || "").trim().toUpperCase();
-    if (/^\d{12}$/.test(code)) return { kind: "box", code: code };
-    if (/^[HC]\d{12}$/.test(code)) return { kind: code[0] === "H" ? "holder" : "charger", code: code };
+    if (/^\d{12}$/.test(code) && dammValid(code)) return { kind: "box", code: code };
+    if (/^[HC]\d{12}$/.test(code) && dammValid(code.slice(1))) {
+      return { kind: code[0] === "H" ? "holder" : "charger", code: code };
+    }
     return null;
   }
 
   function accepts(field, found) {
     var wanted = field.dataset.scan;
-    return wanted === found.kind || (wanted === "unit" && found.kind !== "box");
+    return wanted === "any" || wanted === found.kind || (wanted === "unit" && found.kind !== "box");
   }
 
   function loadPolyfill() {
@@ -85,8 +103,8 @@
   function noCamera(field) {
     stop();
     var note = field.parentNode.querySelector(".scan-note");
-    if (note) note.textContent = words.msgNoCamera;
     var photo = document.getElementById("id_photo");
+    if (note) note.textContent = photo ? words.msgNoCamera : words.msgNoCameraType;
     (photo || field).focus();
   }
 
@@ -124,16 +142,22 @@
   }
 
   function start(pressed) {
+    if (starting || stream) return; // a second click while the camera opens: one stream only
+    starting = true;
     say("");
     navigator.mediaDevices
       .getUserMedia({ video: { facingMode: { ideal: "environment" } }, audio: false })
       .then(function (media) {
+        starting = false;
         stream = media;
         video.srcObject = media;
         dialog.showModal();
         return video.play().then(function () { look(pressed); });
       })
-      .catch(function () { noCamera(pressed); });
+      .catch(function () {
+        starting = false;
+        noCamera(pressed);
+      });
   }
 
   dialog.querySelector("[data-scanner-close]").addEventListener("click", function () {

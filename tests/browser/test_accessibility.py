@@ -98,6 +98,7 @@ def test_signed_out_pages(page, world):
         ("/accessibility/", None),
         ("/help/", None),
         ("/help/contact/", submit_first_form),
+        ("/check/", submit_first_form),
         ("/account/terms/", None),
         ("/account/privacy/", None),
         ("/no/such/page/", None),

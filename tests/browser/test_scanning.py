@@ -151,3 +151,34 @@ def test_a_printed_sheet_of_labels_scans_back_to_its_codes(page, tmp_path):
     for kit in kits:
         assert kit.box_code in read
         assert {unit.production_code for unit in kit.units.all()} <= read
+
+
+def test_a_double_click_on_scan_opens_one_camera_that_closes(camera_page, customer):
+    kit = KitFactory()
+    page = camera_page(kit.box_code)
+    sign_in(page, customer.email)
+    page.goto("/devices/add/")
+    page.get_by_role("button", name="Scan with the camera: Box code").dblclick()
+    expect(page.locator("#id_box_code")).to_have_value(codes.format_box_code(kit.box_code))
+    # The stream is stopped once the code is read: no camera left running behind the page.
+    assert page.evaluate("document.querySelector('.scanner-video').srcObject") is None
+    expect(page.locator("#scanner")).not_to_be_visible()
+
+
+def test_the_check_page_scans_too(camera_page):
+    kit = KitFactory()
+    page = camera_page(kit.box_code)
+    page.goto("/check/")
+    page.get_by_role("button", name="Scan with the camera: Box code or production code").click()
+    expect(page.locator("#id_code")).to_have_value(codes.format_box_code(kit.box_code))
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_text("Genuine and free: nobody has registered it.").first).to_be_visible()
+
+
+def test_the_language_switch_after_a_form_answer_returns_to_the_form(page, customer):
+    sign_in(page, customer.email)
+    page.goto("/devices/add/")
+    page.locator("#id_box_code").fill("12")
+    page.get_by_role("button", name="Register the kit").click()
+    page.get_by_role("button", name="Česky").click()
+    expect(page.get_by_role("heading", name="Přidat zařízení")).to_be_visible()

@@ -74,7 +74,7 @@ def test_every_check_counts_against_the_client_limit(client):
     for _attempt in range(3):
         assert check(client, kit.box_code).status_code == 200
     refused = check(client, kit.box_code)
-    assert refused.status_code == 400
+    assert refused.status_code == 429
     assert "You have checked many codes. Please try again after" in refused.text
     assert "Genuine and free" not in refused.text
 

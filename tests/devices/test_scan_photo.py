@@ -76,7 +76,7 @@ def test_not_a_photo_is_refused(owner_client):
     fake = io.BytesIO(b"%PDF-1.4 not an image")
     fake.name = "label.jpg"
     response = owner_client.post(PHOTO, {"photo": fake})
-    assert "This file is not a photo we can read (JPEG, PNG or HEIC)." in response.text
+    assert "This file is not a photo we can read (JPEG, PNG, WebP or HEIC)." in response.text
     assert owner_client.post(PHOTO, {}).status_code == 400
 
 
@@ -128,3 +128,12 @@ def test_the_photo_form_is_csrf_protected(owner):
     strict.force_login(owner)
     response = strict.post(PHOTO, {"photo": photo_of("100000000017")})
     assert response.status_code == 403
+
+
+def test_a_barcode_that_is_not_ours_says_so(owner_client):
+    ean = io.BytesIO()
+    labels.label_image("https://example.com/x").convert("RGB").save(ean, "PNG")
+    ean.seek(0)
+    ean.name = "other.png"
+    response = owner_client.post(PHOTO, {"photo": ean})
+    assert "The barcode in the photo is not one of our codes." in response.text
