@@ -206,6 +206,29 @@ def test_keyboard_only_sign_in_add_a_kit_remove_a_unit(page, world):
     page.get_by_text(f"{charger.formatted_code} has been removed").wait_for()
 
 
+def test_keyboard_only_write_to_support_and_read_the_conversation(page, world):
+    sign_in(page, "jana@example.com")
+    page.goto("/help/")
+    tab_to(page, "Write to customer support")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Write to customer support").wait_for()
+    tab_to(page, "What is it about?")
+    page.keyboard.press("ArrowDown")
+    tab_to(page, "Subject")
+    page.keyboard.type("The charger gets warm")
+    tab_to(page, "Your message")
+    page.keyboard.type("Since yesterday.")
+    tab_to(page, "Send to support")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="The charger gets warm").wait_for()
+    expect(page.get_by_text("Waiting for support")).to_be_visible()
+    tab_to(page, "Your reply")
+    page.keyboard.type("It is the one from the kit.")
+    tab_to(page, "Send the reply")
+    page.keyboard.press("Enter")
+    page.get_by_text("Your reply is sent to support.").wait_for()
+
+
 @pytest.mark.parametrize(("width", "zoom"), [(320, 1), (1280, 2)])
 def test_no_sideways_scrolling_at_320_px_and_200_percent_zoom(
     browser, live_server, world, width, zoom
