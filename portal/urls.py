@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from portal import health
+
 # A database outage met outside a view (the session, a middleware) is a 503 too.
 handler500 = "portal.outage.server_error"
 
@@ -16,6 +18,8 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("", include("support.urls")),
     path("admin/", admin.site.urls),
+    path("health/live", health.live, name="health_live"),
+    path("health/ready", health.ready, name="health_ready"),
 ]
 
 if settings.BENCHMARK_MODE:

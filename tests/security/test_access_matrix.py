@@ -37,6 +37,8 @@ MATRIX = {
     "accounts:accept_invitation": ("GET", EVERYONE, lambda w: ["bad-token"]),
     "accounts:sign_in": ("GET", EVERYONE, None),
     "help": ("GET", EVERYONE, None),
+    "health_live": ("GET", EVERYONE, None),
+    "health_ready": ("GET", EVERYONE, None),
     "check": ("GET", EVERYONE, None),
     "accounts:password_reset": ("GET", EVERYONE, None),
     "accounts:password_reset_done": ("GET", EVERYONE, None),

@@ -1,0 +1,50 @@
+"""Health for load balancers and monitoring: cheap, unauthenticated, and revealing nothing but
+whether each part works.
+
+``/health/live``: the process answers (no database). ``/health/ready``: the primary database
+answers within a second and the e-mail outbox is not stuck (e-mails due longer than
+``HEALTH_OUTBOX_STUCK_MINUTES`` mean ``run_jobs`` is not running or the mail server is down).
+"""
+
+from django.conf import settings
+from django.db import DatabaseError, connections, transaction
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+# Named here because portal/ imports no app (accounts.OutgoingEmail's table).
+OUTBOX_TABLE = "accounts_outgoingemail"
+OUTBOX_GIVES_UP_AFTER = 12  # accounts.emails.MAX_ATTEMPTS
+
+
+@require_GET
+def live(request):
+    return JsonResponse({"status": "live"})
+
+
+def _checks():
+    checks = {}
+    try:
+        with transaction.atomic(using="default"), connections["default"].cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = 1000")
+            cursor.execute(
+                f"SELECT min(next_attempt_at) FROM {OUTBOX_TABLE}"
+                " WHERE sent_at IS NULL AND attempts < %s",
+                [OUTBOX_GIVES_UP_AFTER],
+            )
+            (oldest_due,) = cursor.fetchone()
+    except DatabaseError:
+        return {"database": "unreachable"}
+    checks["database"] = "ok"
+    stuck_for = (timezone.now() - oldest_due).total_seconds() / 60 if oldest_due else 0
+    checks["outbox"] = "stuck" if stuck_for > settings.HEALTH_OUTBOX_STUCK_MINUTES else "ok"
+    return checks
+
+
+@require_GET
+def ready(request):
+    checks = _checks()
+    ok = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ready" if ok else "not ready", "checks": checks}, status=200 if ok else 503
+    )
