@@ -8,6 +8,7 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +35,12 @@ def idempotent(handler):
             raise Refused(
                 "invalid_idempotency_key", _("An Idempotency-Key has at most 200 characters.")
             )
-        body_hash = hashlib.sha256(request._request.body).hexdigest()
+        try:
+            body_hash = hashlib.sha256(request._request.body).hexdigest()
+        except RequestDataTooBig:
+            raise Refused(
+                "too_large", _("The request body is too large."), status_code=413
+            ) from None
         api_key = request.auth
         with transaction.atomic():
             IdempotentAnswer.objects.filter(
@@ -65,6 +71,10 @@ def idempotent(handler):
                 response = handler(view, request, *args, **kwargs)
             except Exception as error:  # a refusal is an answer too, and is replayed
                 response = view.handle_exception(error)
+            if response.status_code == 429 or response.status_code >= 500:
+                # "Not now" is no answer to keep: a retry later must act.
+                record.delete()
+                return response
             record.status_code = response.status_code
             record.body = json.loads(JSONRenderer().render(response.data))
             record.content_type = response.content_type or "application/json"

@@ -2,6 +2,7 @@
 per refusal (the same reasons the counter shows) and the human message in the language of
 ``Accept-Language``."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -39,11 +40,13 @@ class Refused(exceptions.APIException):
         super().__init__(str(message))
 
 
-def _field_errors(detail):
-    return {
-        field: [str(error) for error in errors] if isinstance(errors, list) else str(errors)
-        for field, errors in detail.items()
-    }
+def _plain(detail):
+    """DRF's error details (nested lists and dicts of ErrorDetail) as plain JSON."""
+    if isinstance(detail, dict):
+        return {str(key): _plain(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_plain(value) for value in detail]
+    return str(detail)
 
 
 def handle_exception(exc, context):
@@ -64,8 +67,18 @@ def handle_exception(exc, context):
             reason,
             _("The request is not valid."),
             status_code=status.HTTP_400_BAD_REQUEST,
-            errors=_field_errors(detail),
+            errors=_plain(detail),
         )
+    if isinstance(exc, RequestDataTooBig):
+        return problem("too_large", _("The request body is too large."), status_code=413)
+    if isinstance(exc, exceptions.ParseError):
+        return problem("parse_error", _("The body is not valid JSON."), status_code=400)
+    if isinstance(exc, exceptions.Throttled):
+        response = problem(
+            "throttled", _("Too many requests with this key: wait a moment."), status_code=429
+        )
+        response["Retry-After"] = str(int(exc.wait or 60))
+        return response
     if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         response = problem(
             "unauthenticated",

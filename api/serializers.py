@@ -1,6 +1,8 @@
 """What the partner API accepts and answers. Codes are parsed by ``devices.codes``, so a
 refused code carries the counter's own reason (``check_digit``, ``kind``, …)."""
 
+import datetime
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -17,6 +19,10 @@ def _parsed(parse, value, *args):
 
 
 class CustomerEmailField(serializers.EmailField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         try:
@@ -40,9 +46,19 @@ class SaleRequest(serializers.Serializer):
         return [_parsed(codes.parse_unit_code, code) for code in value]
 
     def validate(self, data):
-        if not data.get("box_code") and not data.get("unit_codes"):
+        box_code, unit_codes = data.get("box_code"), data.get("unit_codes") or []
+        if not box_code and not unit_codes:
             raise serializers.ValidationError(
                 _("Give the box code, or the holder and/or charger code."), code="no_code"
+            )
+        if box_code and unit_codes:
+            raise serializers.ValidationError(
+                _("Give the box code or the units' codes, not both."), code="box_and_units"
+            )
+        kinds = [codes.kind_of(code) for code in unit_codes]
+        if len(kinds) != len(set(kinds)):
+            raise serializers.ValidationError(
+                _("Give at most one holder code and one charger code."), code="same_kind_twice"
             )
         return data
 
@@ -68,6 +84,12 @@ class UnitQuery(serializers.Serializer):
 
 class HistoryQuery(serializers.Serializer):
     date = serializers.DateField(required=False)
+
+    def validate_date(self, value):
+        if value and not (datetime.date(2000, 1, 1) <= value <= datetime.date(2999, 12, 31)):
+            raise serializers.ValidationError(_("Give a date between 2000 and 2999."))
+        return value
+
     page = serializers.IntegerField(required=False, min_value=1, default=1)
 
 
@@ -114,10 +136,17 @@ class SwapAnswer(serializers.Serializer):
 class LookupAnswer(serializers.Serializer):
     production_code = serializers.CharField()
     kind = serializers.ChoiceField(choices=["holder", "charger"])
-    product_model = serializers.CharField()
+    product_model = serializers.CharField(allow_null=True)
     in_catalogue = serializers.BooleanField()
     state = serializers.ChoiceField(
-        choices=["free", "registered_to_this_customer", "registered", "flagged", "not_in_service"],
+        choices=[
+            "not_in_catalogue",
+            "free",
+            "registered_to_this_customer",
+            "registered",
+            "flagged",
+            "not_in_service",
+        ],
         help_text="registered: to an account; with customer_email, whether it is theirs",
     )
 

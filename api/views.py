@@ -11,6 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,7 +28,7 @@ from api.problems import Refused
 from claims import selectors as claims_selectors
 from claims import services as counter
 from devices import codes
-from devices.models import AuditEvent, Unit
+from devices.models import AuditEvent, Registration, Unit
 from devices.services import NOT_IN_CATALOGUE, record_event
 from portal.client_address import client_address
 
@@ -49,6 +56,19 @@ def unit_answer(unit):
     }
 
 
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([])
+@extend_schema(exclude=True)
+def not_found(request):
+    raise Refused(
+        "not_found",
+        _("There is no such address in the API (addresses end with a slash: /api/v1/sales/)."),
+        status_code=404,
+    )
+
+
 class StoreApiView(APIView):
     @property
     def store(self):
@@ -72,6 +92,22 @@ class StoreApiView(APIView):
     def key_note(self):
         key = self.request.auth
         return f"key {key.prefix} ({key.name})"
+
+    def check_owners_asked(self, units, email):
+        """A sale or swap of a unit someone owns answers whether ``email`` owns it: counted and
+        audited as the look-up is (per staff member, and per unit a day at any counter)."""
+        owned = Registration.objects.filter(unit__in=units, ended_at__isnull=True).values_list(
+            "unit_id", flat=True
+        )
+        for unit in units:
+            if unit.pk in set(owned):
+                counter.record_ownership_check(
+                    store=self.store,
+                    staff=self.staff,
+                    unit=unit,
+                    email=email,
+                    client_address=client_address(self.request),
+                )
 
     def count_invitation(self, customer):
         """A daily cap on customers a store's till invites (a compromised key must not be able
@@ -111,6 +147,12 @@ class SaleView(StoreApiView):
     def post(self, request):
         data = s.SaleRequest(data=request.data)
         data.is_valid(raise_exception=True)
+        given = data.validated_data
+        if given.get("box_code"):
+            named = Unit.objects.filter(kit__box_code=given["box_code"])
+        else:
+            named = Unit.objects.filter(production_code__in=given.get("unit_codes", []))
+        self.check_owners_asked(list(named), given["customer_email"])
         with transaction.atomic():
             customer, outcomes = counter.register_sale(
                 store=self.store,
@@ -163,6 +205,7 @@ class SwapView(StoreApiView):
         given = data.validated_data
         faulty = _unit_or_refuse(given["faulty_code"])
         replacement = _unit_or_refuse(given["replacement_code"])
+        self.check_owners_asked([faulty], given["customer_email"])
         with transaction.atomic():
             claim = counter.replace_unit(
                 store=self.store,
@@ -207,10 +250,20 @@ class UnitView(StoreApiView):
         try:
             code = codes.parse_unit_code(code)
         except codes.CodeError as error:
-            raise Refused(error.reason, error.message) from None
+            raise Refused(error.reason, error.message, status_code=400) from None
         query = s.UnitQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        unit = _unit_or_refuse(code)
+        unit = Unit.objects.select_related("product_model").filter(production_code=code).first()
+        if unit is None:
+            return Response(
+                {
+                    "production_code": code,
+                    "kind": codes.kind_of(code),
+                    "product_model": None,
+                    "in_catalogue": False,
+                    "state": "not_in_catalogue",
+                }
+            )
         registration = unit.registrations.filter(ended_at__isnull=True).first()
         if unit.lost_or_stolen:
             state = "flagged"

@@ -26,17 +26,29 @@ def register_sale(base_url, api_key, box_code, customer_email, attempts=3):
         request = urllib.request.Request(
             f"{base_url.rstrip('/')}/api/v1/sales/", data=body, headers=headers, method="POST"
         )
+        wait = 2**attempt
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status, json.load(response)
         except urllib.error.HTTPError as error:
-            if error.code < 500 or attempt == attempts:
-                return error.code, json.load(error)
+            retry = error.code >= 500 or error.code == 429
+            if not retry or attempt == attempts:
+                return error.code, _answer(error)
+            wait = int(error.headers.get("Retry-After") or wait)
         except OSError:
             if attempt == attempts:
                 raise
-        time.sleep(2**attempt)
+        time.sleep(wait)
     raise RuntimeError("unreachable")
+
+
+def _answer(error):
+    """The problem document, or the raw text of a non-JSON answer (a proxy's error page)."""
+    body = error.read().decode("utf-8", "replace")
+    try:
+        return json.loads(body)
+    except ValueError:
+        return {"status": error.code, "detail": body[:500]}
 
 
 if __name__ == "__main__":

@@ -59,6 +59,8 @@ def test_requests_per_key_are_limited(till):
     refused = till.get("/api/v1/history/")
     assert refused.status_code == 429
     assert refused.json()["type"] == PROBLEM + "throttled"
+    assert refused.json()["title"] == "Too many requests with this key: wait a moment."
+    assert 0 < int(refused["Retry-After"]) <= 60
 
 
 @override_settings(API_INVITATIONS_PER_STORE_PER_DAY=1)
@@ -224,3 +226,13 @@ def test_the_example_client_registers_a_sale(live_server, key_maker):
         live_server.url, token, codes.format_box_code(kit.box_code), "jana@example.com"
     )
     assert status == 201 and len(answer["units"]) == 2
+
+
+@override_settings(API_INVITATIONS_PER_STORE_PER_DAY=0)
+def test_a_refusal_for_now_is_not_kept_for_retries(till, settings):
+    kit = KitFactory()
+    refused = post_sale(till, kit.box_code, email="new@example.com", idem="later")
+    assert refused.status_code == 429
+    settings.API_INVITATIONS_PER_STORE_PER_DAY = 10
+    retried = post_sale(till, kit.box_code, email="new@example.com", idem="later")
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried

@@ -156,7 +156,11 @@ def test_a_lookup_says_what_the_store_may_know_and_never_who(till):
     assert other.json()["state"] == "registered"
     assert "owner@example.com" not in other.content.decode()
     unknown = till.get(f"/api/v1/units/{codes.make_unit_code(codes.HOLDER, 999_999)}/")
-    assert unknown.json()["type"] == PROBLEM + "not_in_catalogue"
+    assert unknown.json()["in_catalogue"] is False
+    assert unknown.json()["state"] == "not_in_catalogue"
+    mistyped = till.get("/api/v1/units/H100000000018/")
+    assert mistyped.status_code == 400
+    assert mistyped.json()["type"] == PROBLEM + "check_digit"
 
 
 def test_the_history_lists_the_stores_sales_and_swaps_by_day(till):
@@ -175,3 +179,61 @@ def test_a_key_of_one_store_sees_nothing_of_another(till, key_maker):
     other = client_with(other_token)
     sale(till, box_code=KitFactory().box_code, customer_email="jana@example.com")
     assert other.get("/api/v1/history/").json()["entries"] == []
+
+
+def test_sales_and_swaps_cannot_be_used_to_guess_an_owner(till, settings):
+    """Asking to sell or swap someone's unit to address after address answers "not theirs"
+    a few times, then no more: counted and audited like the look-up."""
+    settings.COUNTER_OWNER_CHECKS_PER_UNIT_PER_DAY = 2
+    unit = RegistrationFactory(account=UserFactory(email="owner@example.com")).unit
+    answers = [
+        sale(till, unit_codes=[unit.production_code], customer_email=f"guess{n}@example.com")
+        for n in range(3)
+    ]
+    assert [a.json()["type"] for a in answers[:2]] == [PROBLEM + "nothing_registered"] * 2
+    assert answers[2].status_code == 429
+    assert answers[2].json()["type"] == PROBLEM + "too_many_lookups"
+    guessed = swap(till, unit, unit, "owner@example.com")
+    assert guessed.json()["type"] == PROBLEM + "too_many_lookups"
+    assert AuditEvent.objects.filter(action="ownership_checked", unit=unit).count() == 2
+
+
+def test_a_sale_takes_the_box_or_the_units_not_both_nor_two_of_a_kind(till):
+    kit = KitFactory()
+    holder = kit.units.get(kind=codes.HOLDER)
+    both = sale(
+        till,
+        box_code=kit.box_code,
+        unit_codes=[holder.production_code],
+        customer_email="jana@example.com",
+    )
+    assert both.json()["type"] == PROBLEM + "box_and_units"
+    other_holder = UnitFactory(kind=codes.HOLDER)
+    twice = sale(
+        till,
+        unit_codes=[holder.production_code, other_holder.production_code],
+        customer_email="jana@example.com",
+    )
+    assert twice.json()["type"] == PROBLEM + "same_kind_twice"
+    nested = sale(till, unit_codes=[["x"]], customer_email="jana@example.com")
+    assert nested.json()["errors"]["unit_codes"] == {"0": ["Not a valid string."]}
+
+
+def test_odd_input_is_a_problem_document_never_a_server_error(till):
+    long_address = "a" * 250 + "@example.com"
+    assert (
+        sale(till, box_code=KitFactory().box_code, customer_email=long_address).status_code == 400
+    )
+    deep = "[" * 100_000 + "]" * 100_000
+    nested = till.post("/api/v1/sales/", deep, content_type="application/json")
+    assert nested.status_code == 400 and nested.json()["type"] == PROBLEM + "parse_error"
+    far = till.get("/api/v1/history/", {"date": "9999-12-31"})
+    assert far.status_code == 400
+    huge = till.post(
+        "/api/v1/sales/", '{"x": "' + "a" * 400_000 + '"}', content_type="application/json"
+    )
+    assert huge.status_code == 413 and huge["Content-Type"] == "application/problem+json"
+    for path in ("/api/v1/nope/", "/api/v1/sales", "/api/v1/"):
+        response = till.post(path, {}, format="json")
+        assert response.status_code == 404, path
+        assert response["Content-Type"] == "application/problem+json", path
