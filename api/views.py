@@ -147,12 +147,6 @@ class SaleView(StoreApiView):
     def post(self, request):
         data = s.SaleRequest(data=request.data)
         data.is_valid(raise_exception=True)
-        given = data.validated_data
-        if given.get("box_code"):
-            named = Unit.objects.filter(kit__box_code=given["box_code"])
-        else:
-            named = Unit.objects.filter(production_code__in=given.get("unit_codes", []))
-        self.check_owners_asked(list(named), given["customer_email"])
         with transaction.atomic():
             customer, outcomes = counter.register_sale(
                 store=self.store,
@@ -164,16 +158,15 @@ class SaleView(StoreApiView):
                 client_address=client_address(request),
                 note=self.key_note,  # on each registration's audit event
             )
-            answers = [
-                {"code": o.code, "kind": o.kind, "result": o.result, "message": str(o.message)}
-                for o in outcomes
-            ]
             registered = [o.unit for o in outcomes if o.ok]
-            if not registered:
-                raise Refused(
-                    "nothing_registered", _("Nothing could be registered."), codes=answers
-                )
-            self.count_invitation(customer)  # over the cap: the sale is rolled back
+            if registered:
+                self.count_invitation(customer)  # over the cap: the sale is rolled back
+        answers = [
+            {"code": o.code, "kind": o.kind, "result": o.result, "message": str(o.message)}
+            for o in outcomes
+        ]
+        if not registered:  # (the ownership checks the sale counted are kept)
+            raise Refused("nothing_registered", _("Nothing could be registered."), codes=answers)
         return Response(
             {
                 "customer": _customer_answer(customer),

@@ -109,7 +109,6 @@ def find_or_invite_customer(*, email, store, staff, full_name="", send=True):
     return customer, invitation
 
 
-@transaction.atomic
 def register_sale(
     *,
     store,
@@ -123,8 +122,36 @@ def register_sale(
 ):
     """Register sold units to the customer's e-mail; returns (customer, outcomes).
 
-    When nothing could be registered, nothing is kept (no invited account, no e-mail).
+    When nothing could be registered, nothing is kept (no invited account, no e-mail). A sale
+    of a unit someone owns answers whether this e-mail owns it ("already registered to this
+    customer" or "to another account"): it counts as an ownership check, limited and audited
+    like the swap's, so neither a clerk nor a till can guess owners by selling.
     """
+    named = (
+        Unit.objects.filter(kit__box_code=box_code)
+        if box_code
+        else Unit.objects.filter(production_code__in=list(unit_codes))
+    )
+    # Counted and audited before the sale's own transaction, which a failed sale rolls back.
+    owned = named.filter(registrations__ended_at__isnull=True).order_by("pk")
+    for unit in owned:
+        record_ownership_check(
+            store=store, staff=staff, unit=unit, email=email, client_address=client_address
+        )
+    with transaction.atomic():
+        return _register_sale(
+            store=store,
+            staff=staff,
+            email=email,
+            full_name=full_name,
+            box_code=box_code,
+            unit_codes=unit_codes,
+            client_address=client_address,
+            note=note,
+        )
+
+
+def _register_sale(*, store, staff, email, full_name, box_code, unit_codes, client_address, note):
     customer, invitation = find_or_invite_customer(
         email=email, store=store, staff=staff, full_name=full_name, send=False
     )

@@ -101,15 +101,19 @@ def sale_confirm(request):
     form = forms.SaleForm(request.POST)
     if not form.is_valid():
         return render(request, "claims/sale.html", {"form": form}, status=400)
-    customer, outcomes = services.register_sale(
-        store=request.store,
-        staff=request.user,
-        email=form.cleaned_data["customer_email"],
-        full_name=form.cleaned_data["customer_name"],
-        box_code=form.cleaned_data["box_code"],
-        unit_codes=form.unit_codes,
-        client_address=client_address(request),
-    )
+    try:
+        customer, outcomes = services.register_sale(
+            store=request.store,
+            staff=request.user,
+            email=form.cleaned_data["customer_email"],
+            full_name=form.cleaned_data["customer_name"],
+            box_code=form.cleaned_data["box_code"],
+            unit_codes=form.unit_codes,
+            client_address=client_address(request),
+        )
+    except RegistryError as error:  # too many checks of whose a unit is
+        form.add_error(None, error.message)
+        return render(request, "claims/sale.html", {"form": form}, status=429)
     for outcome in outcomes:
         outcome.counter_answer = SALE_ANSWERS.get(outcome.result, outcome.message)
     return render(

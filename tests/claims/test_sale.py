@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from claims.models import Invitation
 from devices import codes
-from devices.models import Registration
+from devices.models import AuditEvent, Registration
 from tests.conftest import CommitAwareClient
 from tests.factories import AGREED, KitFactory, RegistrationFactory
 
@@ -132,6 +132,24 @@ def test_units_registered_to_someone_else_are_refused_and_nothing_is_kept(
     assert not User.objects.filter(email="buyer@example.com").exists()
     assert not Invitation.objects.exists()
     assert mail.outbox == []
+
+
+def test_selling_someones_unit_to_address_after_address_is_limited_like_a_check(
+    staff_client, counter_url, stranger, kit, settings
+):
+    """A sale of an owned unit answers whether the address owns it: counted and audited as an
+    ownership check, so a clerk cannot find an owner by selling to guess after guess."""
+    settings.COUNTER_OWNER_CHECKS_PER_UNIT_PER_DAY = 2
+    holder = kit.units.get(kind="holder")
+    RegistrationFactory(unit=holder, account=stranger)
+    data = {"holder_code": holder.production_code, "box_code": ""}
+    for guess in ("one@example.com", "two@example.com"):
+        answer = sell(staff_client, counter_url, kit, guess, **data)
+        assert "registered to another account" in answer.text
+    refused = sell(staff_client, counter_url, kit, "three@example.com", **data)
+    assert refused.status_code == 429
+    assert "checked against several e-mail addresses today" in refused.text
+    assert AuditEvent.objects.filter(action="ownership_checked", unit=holder).count() == 2
 
 
 def test_every_code_answer_is_as_clear_as_for_customers(staff_client, counter_url):
