@@ -10,7 +10,7 @@ PORT    ?= 8000
 SITE_URL ?= http://$(HOST):$(PORT)
 export SITE_URL
 
-.PHONY: run serve test lint format db db-stop migrate demo messages vendor bench bench-import bench-console clean help
+.PHONY: run serve test lint format db db-stop migrate demo messages vendor backup restore bench bench-import bench-console clean help
 
 help:
 	@echo "make run           set up everything and serve http://$(HOST):$(PORT)"
@@ -18,6 +18,8 @@ help:
 	@echo "make test          run the whole test suite"
 	@echo "make lint          import-linter (the layers) and ruff"
 	@echo "make db-stop       stop the embedded PostgreSQL"
+	@echo "make backup        a base backup of the embedded database (WAL archiving on)"
+	@echo "make restore TIME= restore it to a moment into var/restored"
 	@echo "make vendor        rebuild the in-page scanner's polyfill (static/vendor/barcode-detector/)"
 	@echo "make bench         registry-scale benchmark beside a bare Django ceiling (needs wrk)"
 	@echo "make bench-import  import one million generated kits and report the rate"
@@ -98,6 +100,17 @@ vendor:
 	cp vendor/scanner/node_modules/barcode-detector/LICENSE $(SCANNER_OUT)/LICENSE.barcode-detector
 	cp vendor/scanner/node_modules/zxing-wasm/LICENSE $(SCANNER_OUT)/LICENSE.zxing-wasm
 	cd vendor/scanner && node -p "'barcode-detector ' + require('./node_modules/barcode-detector/package.json').version + ', zxing-wasm ' + require('./node_modules/zxing-wasm/package.json').version" > ../../$(SCANNER_OUT)/VERSIONS
+
+# Backups of the embedded PostgreSQL (portal/backups.py): the first run turns WAL archiving on
+# (var/wal-archive) and restarts the server; each run takes a base backup into var/backups/.
+backup: db
+	$(PY) -m portal.backups backup
+
+# Restore to a moment into a fresh data directory (var/restored), e.g.
+# make restore TIME="2026-11-27 14:05:00+01:00"
+restore: db
+	@[ -n "$(TIME)" ] || { echo 'make restore TIME="YYYY-MM-DD HH:MM:SS+01:00"'; exit 2; }
+	$(PY) -m portal.backups restore --time "$(TIME)" --into "$${INTO:-var/restored}"
 
 clean: db-stop
 	rm -rf $(VENV) var
