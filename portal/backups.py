@@ -128,6 +128,15 @@ def restore(backup, archive, target_time, into):
     return server
 
 
+def newest_backup_time(directory=None):
+    """When the newest base backup in ``directory`` (var/backups) started, or None."""
+    directory = directory or BACKUP_DIR
+    if not directory.is_dir():
+        return None
+    times = [backup_started(path) for path in directory.iterdir() if (path / STARTED_FILE).exists()]
+    return max(times, default=None)
+
+
 def _in_recovery(server):
     # psql's aligned output: a header, a rule, then the value (" t" or " f").
     return server.psql("SELECT pg_is_in_recovery();").splitlines()[2].strip() == "t"

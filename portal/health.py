@@ -2,8 +2,9 @@
 whether each part works.
 
 ``/health/live``: the process answers (no database). ``/health/ready``: the primary database
-answers within a second and the e-mail outbox is not stuck (e-mails due longer than
-``HEALTH_OUTBOX_STUCK_MINUTES`` mean ``run_jobs`` is not running or the mail server is down).
+answers within a second, the e-mail outbox is not stuck (e-mails due longer than
+``HEALTH_OUTBOX_STUCK_MINUTES`` mean ``run_jobs`` is not running or the mail server is down)
+and, where ``HEALTH_BACKUP_MAX_AGE_HOURS`` is set, the newest base backup is recent enough.
 """
 
 from django.conf import settings
@@ -11,6 +12,8 @@ from django.db import DatabaseError, connections, transaction
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+
+from portal import backups
 
 # Named here because portal/ imports no app (accounts.OutgoingEmail's table).
 OUTBOX_TABLE = "accounts_outgoingemail"
@@ -38,6 +41,11 @@ def _checks():
     checks["database"] = "ok"
     stuck_for = (timezone.now() - oldest_due).total_seconds() / 60 if oldest_due else 0
     checks["outbox"] = "stuck" if stuck_for > settings.HEALTH_OUTBOX_STUCK_MINUTES else "ok"
+    if settings.HEALTH_BACKUP_MAX_AGE_HOURS:
+        newest = backups.newest_backup_time()
+        age = (timezone.now() - newest).total_seconds() / 3600 if newest else None
+        fresh = age is not None and age <= settings.HEALTH_BACKUP_MAX_AGE_HOURS
+        checks["backup"] = "ok" if fresh else "too old"
     return checks
 
 

@@ -397,6 +397,9 @@ API_INVITATIONS_PER_STORE_PER_DAY = env_int("API_INVITATIONS_PER_STORE_PER_DAY",
 API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24)
 # /health/ready reports the outbox stuck when e-mails have been due this long.
 HEALTH_OUTBOX_STUCK_MINUTES = env_int("HEALTH_OUTBOX_STUCK_MINUTES", 15)
+# ... and "backup too old" when the newest base backup in var/backups is older (0: unchecked;
+# where backups are made elsewhere, that system watches them).
+HEALTH_BACKUP_MAX_AGE_HOURS = env_int("HEALTH_BACKUP_MAX_AGE_HOURS", 0)
 
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "devices:my_devices"

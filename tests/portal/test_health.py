@@ -38,3 +38,20 @@ def test_an_outbox_stuck_for_long_is_not_ready(client):
 
 def test_health_takes_gets_only(client):
     assert client.post("/health/live").status_code == 405
+
+
+def test_where_configured_an_old_backup_is_not_ready(client, settings, tmp_path, monkeypatch):
+    from portal import backups
+
+    settings.HEALTH_BACKUP_MAX_AGE_HOURS = 26
+    monkeypatch.setattr(backups, "BACKUP_DIR", tmp_path)
+    assert client.get("/health/ready").json()["checks"]["backup"] == "too old"  # none yet
+    fresh = tmp_path / "20261127T000000Z"
+    fresh.mkdir()
+    (fresh / backups.STARTED_FILE).write_text(timezone.now().isoformat())
+    assert client.get("/health/ready").json()["checks"]["backup"] == "ok"
+    (fresh / backups.STARTED_FILE).write_text(
+        (timezone.now() - datetime.timedelta(hours=30)).isoformat()
+    )
+    response = client.get("/health/ready")
+    assert response.status_code == 503 and response.json()["checks"]["backup"] == "too old"
