@@ -23,6 +23,7 @@ from claims.models import Claim, Invitation
 from devices.services import RegistryError
 from portal.client_address import client_address
 from portal.csv_export import streamed_csv
+from portal.replica import replica_reads
 
 # What each code answer means at the counter (the customer-facing texts say "you").
 SALE_ANSWERS = {
@@ -322,6 +323,7 @@ HISTORY_YEARS = (2000, 2999)
 
 
 @store_staff_required
+@replica_reads
 def history(request):
     day = _day(request)
     registrations, claims = selectors.store_history(request.store, day)
@@ -344,6 +346,7 @@ HISTORY_COLUMNS = ["time", "type", "unit", "replacement", "customer", "staff", "
 
 
 @store_staff_required
+@replica_reads
 def history_csv(request):
     day = _day(request)
     sales, claims = selectors.store_history(request.store, day)

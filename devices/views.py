@@ -25,6 +25,7 @@ from devices import codes, export, forms, lookups, scanning, selectors, services
 from devices.models import Case, HandoverCode, Registration, TransferRequest, Unit
 from devices.services import RegistryError
 from portal.client_address import client_address, client_network
+from portal.replica import replica_reads
 
 
 def home(request):
@@ -647,6 +648,7 @@ def close_account(request):
 
 
 @login_required
+@replica_reads
 def download_data(request):
     response = JsonResponse(export.account_data(request.user), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = 'attachment; filename="my-device-registry-data.json"'

@@ -13,7 +13,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from portal import backups
+from portal import backups, replica
 
 # Named here because portal/ imports no app (accounts.OutgoingEmail's table).
 OUTBOX_TABLE = "accounts_outgoingemail"
@@ -26,7 +26,7 @@ def live(request):
 
 
 def _checks():
-    checks = {}
+    checks, checks_info = {}, {}
     try:
         with transaction.atomic(using="default"), connections["default"].cursor() as cursor:
             cursor.execute("SET LOCAL statement_timeout = 1000")
@@ -37,22 +37,29 @@ def _checks():
             )
             (oldest_due,) = cursor.fetchone()
     except DatabaseError:
-        return {"database": "unreachable"}
+        return {"database": "unreachable"}, {}
     checks["database"] = "ok"
     stuck_for = (timezone.now() - oldest_due).total_seconds() / 60 if oldest_due else 0
     checks["outbox"] = "stuck" if stuck_for > settings.HEALTH_OUTBOX_STUCK_MINUTES else "ok"
+    if replica.configured():
+        # Reported, not failed on: reads then use the primary, so the site still works.
+        lag = replica.replica_lag_seconds()
+        checks_info["replica"] = (
+            "down" if lag is None else "lagging" if lag > settings.REPLICA_MAX_LAG_SECONDS else "ok"
+        )
     if settings.HEALTH_BACKUP_MAX_AGE_HOURS:
         newest = backups.newest_backup_time()
         age = (timezone.now() - newest).total_seconds() / 3600 if newest else None
         fresh = age is not None and age <= settings.HEALTH_BACKUP_MAX_AGE_HOURS
         checks["backup"] = "ok" if fresh else "too old"
-    return checks
+    return checks, checks_info
 
 
 @require_GET
 def ready(request):
-    checks = _checks()
+    checks, info = _checks()
     ok = all(value == "ok" for value in checks.values())
     return JsonResponse(
-        {"status": "ready" if ok else "not ready", "checks": checks}, status=200 if ok else 503
+        {"status": "ready" if ok else "not ready", "checks": {**checks, **info}},
+        status=200 if ok else 503,
     )

@@ -125,6 +125,7 @@ MIDDLEWARE = [
     "portal.middleware.RequestLogMiddleware",
     "portal.middleware.NoStoreMiddleware",
     "portal.middleware.DatabaseUnavailableMiddleware",
+    "portal.replica.StickyPrimaryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -209,6 +210,24 @@ DATABASE_LOCK_TIMEOUT_MS = env_int("DATABASE_LOCK_TIMEOUT_MS", 3000)
 # And how long any one statement of an ownership change may run.
 DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 10000)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica for the reads of pages that opt in (portal/replica.py).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    import dj_database_url
+
+    DATABASES["replica"] = {
+        **dj_database_url.parse(DATABASE_REPLICA_URL),
+        "OPTIONS": {"connect_timeout": 2},
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["portal.replica.ReplicaRouter"]
+# Past this lag (or unreachable, checked at most every REPLICA_CHECK_SECONDS), reads use the
+# primary; a person's reads stay on the primary this long after they changed something.
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 10)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 5)
+REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -14,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from devices.models import Case
 from helpdesk.models import HelpRequest
 from portal.client_address import client_address
+from portal.replica import replica_reads
 from support import search
 from support.links import admin_url
 from support.services.accounts import record_search
@@ -95,9 +97,11 @@ class SupportCentreSite(OTPAdminSite):
             *super().get_urls(),
         ]
 
+    @method_decorator(replica_reads)
     def search_view(self, request):
         """The one search box: a single match opens its page, several are listed by kind.
-        Every look-up is recorded (who searched for what)."""
+        Every look-up is recorded (who searched for what); the rows come from the replica
+        where there is one."""
         if not (
             request.user.has_perm("devices.view_unit")
             and request.user.has_perm("accounts.view_user")

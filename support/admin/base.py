@@ -19,6 +19,7 @@ from accounts import addresses
 from accounts.models import StoreMembership
 from devices import codes
 from devices.services import RegistryError
+from portal import replica
 from portal.client_address import client_address
 from portal.paginators import EstimatedCountPaginator
 from support import forms, roles
@@ -41,7 +42,8 @@ class DeclaredFiltersOnly:
         for key, values in request.GET.lists():
             if key != SEARCH_VAR and any("\x00" in value for value in values):
                 raise BadRequest("NUL character in a filter")
-        return super().changelist_view(request, extra_context)
+        # The lists read from the replica where there is one (portal/replica.py).
+        return replica.replica_reads(super().changelist_view)(request, extra_context)
 
     def lookup_allowed(self, lookup, value, request):
         cache = request.__dict__.setdefault("_declared_filter_parameters", {})

