@@ -120,17 +120,21 @@ class ReplicaRouter:
             and _usable()
         ):
             return REPLICA
-        return DEFAULT_DB_ALIAS
+        return None  # Django's own choice: the primary, or the database an object came from
 
     def db_for_write(self, model, **hints):
         _has_written.set(True)  # from the first write on, this request reads its own writes
-        return DEFAULT_DB_ALIAS
+        instance = hints.get("instance")
+        if instance is not None and instance._state.db == REPLICA:
+            return DEFAULT_DB_ALIAS  # an object read from the replica is saved to the primary
+        return None
 
     def allow_relation(self, obj1, obj2, **hints):
         return True
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
-        return db == DEFAULT_DB_ALIAS
+        # Never on the replica (it follows the primary); no opinion on any other database.
+        return False if db == REPLICA else None
 
 
 class StickyPrimaryMiddleware:

@@ -149,3 +149,14 @@ def test_readiness_reports_the_replica_without_failing_on_it(standby, client):
     response = client.get("/health/ready")
     assert response.status_code == 200  # reads use the primary meanwhile
     assert response.json()["checks"]["replica"] == "down"
+
+
+def test_an_object_read_from_the_replica_is_saved_to_the_primary(standby):
+    kit = KitFactory()
+    caught_up()
+    with replica.request_scope(), replica.reads_from_replica():
+        unit = Unit.objects.filter(kit=kit).first()
+    assert unit._state.db == replica.REPLICA
+    unit.lost_or_stolen = True
+    unit.save()  # the standby is read-only: this would fail there
+    assert Unit.objects.get(pk=unit.pk).lost_or_stolen
