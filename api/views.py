@@ -28,7 +28,7 @@ from api.problems import Refused
 from claims import selectors as claims_selectors
 from claims import services as counter
 from devices import codes
-from devices.models import AuditEvent, Registration, Unit
+from devices.models import AuditEvent, Unit
 from devices.services import NOT_IN_CATALOGUE, record_event
 from portal.client_address import client_address
 
@@ -92,22 +92,6 @@ class StoreApiView(APIView):
     def key_note(self):
         key = self.request.auth
         return f"key {key.prefix} ({key.name})"
-
-    def check_owners_asked(self, units, email):
-        """A sale or swap of a unit someone owns answers whether ``email`` owns it: counted and
-        audited as the look-up is (per staff member, and per unit a day at any counter)."""
-        owned = Registration.objects.filter(unit__in=units, ended_at__isnull=True).values_list(
-            "unit_id", flat=True
-        )
-        for unit in units:
-            if unit.pk in set(owned):
-                counter.record_ownership_check(
-                    store=self.store,
-                    staff=self.staff,
-                    unit=unit,
-                    email=email,
-                    client_address=client_address(self.request),
-                )
 
     def count_invitation(self, customer):
         """A daily cap on customers a store's till invites (a compromised key must not be able
@@ -198,7 +182,13 @@ class SwapView(StoreApiView):
         given = data.validated_data
         faulty = _unit_or_refuse(given["faulty_code"])
         replacement = _unit_or_refuse(given["replacement_code"])
-        self.check_owners_asked([faulty], given["customer_email"])
+        counter.check_owners_asked(
+            store=self.store,
+            staff=self.staff,
+            units=Unit.objects.filter(pk=faulty.pk),
+            email=given["customer_email"],
+            client_address=client_address(request),
+        )
         with transaction.atomic():
             claim = counter.replace_unit(
                 store=self.store,

@@ -133,11 +133,9 @@ def register_sale(
         else Unit.objects.filter(production_code__in=list(unit_codes))
     )
     # Counted and audited before the sale's own transaction, which a failed sale rolls back.
-    owned = named.filter(registrations__ended_at__isnull=True).order_by("pk")
-    for unit in owned:
-        record_ownership_check(
-            store=store, staff=staff, unit=unit, email=email, client_address=client_address
-        )
+    check_owners_asked(
+        store=store, staff=staff, units=named, email=email, client_address=client_address
+    )
     with transaction.atomic():
         return _register_sale(
             store=store,
@@ -325,6 +323,15 @@ def look_up_customer(*, store, staff, email, client_address=None):
         .order_by("kit_id", "-kind")
     )
     return customer, units
+
+
+def check_owners_asked(*, store, staff, units, email, client_address=None):
+    """A sale or swap of ``units`` (a queryset) answers, for those someone owns, whether
+    ``email`` owns them: each is an ownership check."""
+    for unit in units.filter(registrations__ended_at__isnull=True).order_by("pk"):
+        record_ownership_check(
+            store=store, staff=staff, unit=unit, email=email, client_address=client_address
+        )
 
 
 def record_ownership_check(*, store, staff, unit, email, client_address=None):

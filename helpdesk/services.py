@@ -41,24 +41,28 @@ def _sender_key(email):
     return hashlib.sha256(addresses.comparable(email).encode()).hexdigest()[:40]
 
 
-def blocked_until(*, account=None, email=None, client_address=None):
-    """When this sender may write again, or None: checked before any work is done."""
+TOO_MANY_REQUESTS = _(
+    "You have sent many requests to support today. Please try again after %(time)s."
+)
+TOO_MANY_MESSAGES = _(
+    "You have sent many messages to support today. Please try again after %(time)s."
+)
+
+
+def _charge(*, account=None, email=None, client_address=None, refusal=TOO_MANY_REQUESTS):
+    """Count one request or reply against the sender's limits, checked before any work (a
+    signed-out sender's each send a confirmation e-mail); past one: RegistryError."""
     if account is not None:
         checks = [(_account_limit(), str(account.pk))]
     else:
         per_sender, per_client = _sender_limits()
         checks = [(per_sender, _sender_key(email)), (per_client, client_address or "unknown")]
     exceeded = first_exceeded(checks)
-    return exceeded.retry_at() if exceeded is not None else None
-
-
-def _count(*, account=None, email=None, client_address=None):
-    if account is not None:
-        _account_limit().hit(str(account.pk))
-    else:
-        per_sender, per_client = _sender_limits()
-        per_sender.hit(_sender_key(email))
-        per_client.hit(client_address or "unknown")
+    if exceeded is not None:
+        when = date_format(timezone.localtime(exceeded.retry_at()), "DATETIME_FORMAT")
+        raise RegistryError("limited", refusal % {"time": when})
+    for limit, key in checks:
+        limit.hit(key)
 
 
 def _add_message(help_request, body, *, agent=None):
@@ -81,7 +85,7 @@ def open_help_request(*, account, topic, subject, message, unit=None, client_add
         raise RegistryError(
             "not_owner", _("This device is not registered to your account any more.")
         )
-    _count(account=account)
+    _charge(account=account)
     help_request = HelpRequest(
         account=account,
         unit=unit,
@@ -101,7 +105,7 @@ def open_unconfirmed_help_request(
 ):
     """A signed-out sender's request: it waits until the address is confirmed from the
     e-mail, which never repeats what was written (nobody can send text to a stranger here)."""
-    _count(email=email, client_address=client_address)
+    _charge(email=email, client_address=client_address)
     help_request = HelpRequest.objects.create(
         email=email,
         name=name,
@@ -165,20 +169,11 @@ def reply_as_customer(*, help_request, account, message):
         raise RegistryError("not_found", _("This request was not found."))
     if help_request.status == HelpRequest.Status.CLOSED:
         raise RegistryError("closed", CLOSED)
-    blocked = blocked_until(account=account)
-    if blocked is not None:
-        raise RegistryError("limited", too_many_messages(blocked))
-    _count(account=account)
+    _charge(account=account, refusal=TOO_MANY_MESSAGES)
     _add_message(help_request, message)
     help_request.status = HelpRequest.Status.NEW
     help_request.save(update_fields=["status", "updated_at"])
     return help_request
-
-
-def too_many_messages(retry_at):
-    return _("You have sent many messages to support today. Please try again after %(time)s.") % {
-        "time": date_format(timezone.localtime(retry_at), "DATETIME_FORMAT")
-    }
 
 
 @transaction.atomic

@@ -8,8 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -41,12 +39,6 @@ def _unit_of_request(request):
     )
 
 
-def _blocked_message(retry_at):
-    return _("You have sent many requests to support today. Please try again after %(time)s.") % {
-        "time": date_format(timezone.localtime(retry_at), "DATETIME_FORMAT")
-    }
-
-
 def contact(request):
     unit = _unit_of_request(request)
     signed_in = _signed_in_with_verified_address(request)
@@ -57,15 +49,8 @@ def contact(request):
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data, address = form.cleaned_data, client_address(request)
-        blocked = services.blocked_until(
-            account=request.user if signed_in else None,
-            email=data.get("email"),
-            client_address=address,
-        )
-        if blocked is not None:
-            form.add_error(None, _blocked_message(blocked))
-        elif signed_in:
-            try:
+        try:
+            if signed_in:
                 help_request = services.open_help_request(
                     account=request.user,
                     unit=unit,
@@ -74,29 +59,29 @@ def contact(request):
                     message=data["message"],
                     client_address=address,
                 )
-            except RegistryError as error:
-                form.add_error(None, error.message)
             else:
-                messages.success(
-                    request,
-                    _("Your request is sent. Support will answer here and by e-mail."),
+                services.open_unconfirmed_help_request(
+                    email=data["email"],
+                    name=data["name"],
+                    topic=data["topic"],
+                    subject=data["subject"],
+                    message=data["message"],
+                    language=get_language() or settings.LANGUAGE_CODE,
+                    client_address=address,
                 )
-                return redirect("helpdesk:request", help_request.pk)
+        except RegistryError as error:  # over a limit, or the unit is no longer theirs
+            form.add_error(None, error.message)
         else:
-            services.open_unconfirmed_help_request(
-                email=data["email"],
-                name=data["name"],
-                topic=data["topic"],
-                subject=data["subject"],
-                message=data["message"],
-                language=get_language() or settings.LANGUAGE_CODE,
-                client_address=address,
+            if not signed_in:
+                return render(
+                    request,
+                    "helpdesk/contact_sent.html",
+                    {"email": data["email"], "days": settings.HELP_REQUEST_CONFIRM_DAYS},
+                )
+            messages.success(
+                request, _("Your request is sent. Support will answer here and by e-mail.")
             )
-            return render(
-                request,
-                "helpdesk/contact_sent.html",
-                {"email": data["email"], "days": settings.HELP_REQUEST_CONFIRM_DAYS},
-            )
+            return redirect("helpdesk:request", help_request.pk)
     return render(
         request,
         "helpdesk/contact.html",

@@ -92,6 +92,38 @@ def form_page(request, model_admin, *, form, title, **context):
     )
 
 
+class QueueFilter(admin.SimpleListFilter):
+    """A queue's status filter: with no choice the list shows the queue (``queue_label``),
+    other states are one click away (``lookups``, "all" among them), and a search looks
+    through everything unless a state is chosen. ``queryset`` sees ``self.shows_all``."""
+
+    title = _("status")
+    parameter_name = "status"
+    queue_label = None
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.searching = bool(request.GET.get(SEARCH_VAR, "").strip())
+
+    @property
+    def shows_all(self):
+        return self.value() == "all" or (self.value() is None and self.searching)
+
+    def choices(self, changelist):
+        current = self.value() or ("all" if self.searching else None)
+        yield {
+            "selected": current is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": self.queue_label,
+        }
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+
 class HideEmptyInlines:
     """A ModelAdmin mixin: a change page shows only the inline sections that have rows."""
 

@@ -3,7 +3,6 @@ conversation, and an answer form. Answering and closing go through ``helpdesk.se
 (e-mailed and audited); nothing here changes a unit's owner."""
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
@@ -16,18 +15,16 @@ from devices.services import RegistryError
 from helpdesk import forms, services
 from helpdesk.models import HelpRequest
 from portal.client_address import client_address
-from support.admin.base import ReadOnlyAdmin, form_page, typed_address
+from support.admin.base import QueueFilter, ReadOnlyAdmin, form_page, typed_address
 from support.links import admin_link
 
 CONFIRMED = Q(account__isnull=False) | Q(email_confirmed_at__isnull=False)
 
 
-class HelpRequestStatusFilter(admin.SimpleListFilter):
+class HelpRequestStatusFilter(QueueFilter):
     """The list opens on the queue: requests waiting for support, oldest first."""
 
-    title = _("status")
-    parameter_name = "status"
-    QUEUE_LABEL = _("waiting for support")
+    queue_label = QUEUE_LABEL = _("waiting for support")
 
     def lookups(self, request, model_admin):
         return [
@@ -38,27 +35,9 @@ class HelpRequestStatusFilter(admin.SimpleListFilter):
             ("all", _("all")),
         ]
 
-    def __init__(self, request, params, model, model_admin):
-        super().__init__(request, params, model, model_admin)
-        self.searching = bool(request.GET.get(SEARCH_VAR, "").strip())
-
-    def choices(self, changelist):
-        current = self.value() or ("all" if self.searching else None)
-        yield {
-            "selected": current is None,
-            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": self.QUEUE_LABEL,
-        }
-        for value, label in self.lookup_choices:
-            yield {
-                "selected": current == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": label,
-            }
-
     def queryset(self, request, queryset):
         value = self.value()
-        if value == "all" or (value is None and self.searching):
+        if self.shows_all:
             return queryset
         if value == "unconfirmed":
             return queryset.exclude(CONFIRMED)

@@ -6,7 +6,6 @@ superusers (and the database refuses UPDATE/DELETE on them anyway).
 """
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
@@ -36,6 +35,7 @@ from portal.client_address import client_address
 from support import forms
 from support.admin.base import (
     PendingRequestAdmin,
+    QueueFilter,
     ReadOnlyAdmin,
     ReadOnlyInline,
     RegistryAdmin,
@@ -515,36 +515,16 @@ class OwnershipChangeAdmin(PendingRequestAdmin):
         return reverse("admin:devices_unit_change", args=[change.unit_id])
 
 
-class CaseStatusFilter(admin.SimpleListFilter):
+class CaseStatusFilter(QueueFilter):
     """The queue opens on the open cases; decided ones are a click away."""
 
-    title = _("status")
-    parameter_name = "status"
+    queue_label = _("open")
 
     def lookups(self, request, model_admin):
         return [("decided", _("decided")), ("all", _("all"))]
 
-    def choices(self, changelist):
-        current = self.value() or ("all" if self.searching else None)
-        yield {
-            "selected": current is None,
-            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": _("open"),
-        }
-        for value, label in self.lookup_choices:
-            yield {
-                "selected": current == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": label,
-            }
-
-    def __init__(self, request, params, model, model_admin):
-        super().__init__(request, params, model, model_admin)
-        # A search looks through every case unless a status is chosen.
-        self.searching = bool(request.GET.get(SEARCH_VAR, "").strip())
-
     def queryset(self, request, queryset):
-        if self.value() == "all" or (self.value() is None and self.searching):
+        if self.shows_all:
             return queryset
         if self.value() == "decided":
             return queryset.filter(status=Case.Status.DECIDED)
