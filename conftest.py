@@ -1,6 +1,7 @@
 """Test session set-up shared by every test: the database server, its roles and fast settings."""
 
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -33,10 +34,50 @@ def django_db_setup(django_db_setup, django_db_modify_db_settings):
 
     connection = connections["default"]
     owner = database_roles.switch(connection, django_db_modify_db_settings)
-    with pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch, _through_the_pooler(patch, connection):
         patch.setattr(DatabaseOperations, "execute_sql_flush", _flush_as_owner)
         yield
     database_roles.switch(connection, owner)
+
+
+@contextmanager
+def _through_the_pooler(patch, connection):
+    """The application role connects through PgBouncer in transaction mode where it is
+    installed (tests/pooler.py); the owner keeps a direct connection, as migrations do in
+    production (DATABASE_OWNER_URL at the server, DATABASE_URL at the pooler)."""
+    from django.conf import settings
+
+    from portal import database_roles, embedded_db
+    from tests import pooler
+
+    pooler.skipped = pooler.unavailable_reason()
+    if pooler.skipped:
+        if os.environ.get("POOLER_TESTS") == "required":
+            pytest.exit(f"{pooler.skipped}: required (POOLER_TESTS=required)", returncode=1)
+        yield
+        return
+    server = {key: connection.settings_dict[key] for key in ("HOST", "PORT")}
+    roles = [embedded_db.APP_ROLE, embedded_db.OWNER_ROLE]
+    bouncer = pooler.active = pooler.Pooler(server["HOST"], server["PORT"], roles).start()
+    patch.setattr(settings, "DATABASE_OWNER", {**settings.DATABASE_OWNER, **server})
+    direct = database_roles.switch(connection, bouncer.settings)
+    try:
+        yield
+    finally:
+        database_roles.switch(connection, direct)
+        bouncer.stop()
+        pooler.active = None
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests import pooler
+
+    if pooler.skipped:
+        terminalreporter.write_line(
+            f"Not through PgBouncer: {pooler.skipped}; the tests connected to PostgreSQL"
+            " directly (CI runs them through PgBouncer in transaction mode).",
+            yellow=True,
+        )
 
 
 def _flush_as_owner(ops, sql_list):

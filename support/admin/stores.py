@@ -13,8 +13,10 @@ from accounts.forms import EmailAddressField
 from accounts.models import Store, StoreMembership
 from claims.models import Claim, Invitation
 from devices.services import RegistryError
+from portal.batches import in_batches
 from portal.client_address import client_address
 from portal.csv_export import streamed_csv
+from portal.replica import current_read_alias, replica_reads
 from support.admin.base import (
     HideEmptyInlines,
     ReadOnlyAdmin,
@@ -210,12 +212,13 @@ class ClaimAdmin(ReadOnlyAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("export.csv", view(self.export_csv), name="claims_claim_export"),
+            path("export.csv", view(replica_reads(self.export_csv)), name="claims_claim_export"),
             *super().get_urls(),
         ]
 
     def export_csv(self, request):
-        """The changelist's filtered claims as CSV, streamed row by row (any size)."""
+        """The changelist's filtered claims as CSV, newest first, streamed a batch at a time
+        (any size)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         changelist = self.get_changelist_instance(request)
@@ -235,6 +238,6 @@ class ClaimAdmin(ReadOnlyAdmin):
                 claim.note,
                 "yes" if claim.out_of_warranty else "no",
             ]
-            for claim in queryset.iterator(chunk_size=2000)
+            for claim in in_batches(queryset.using(current_read_alias()), "-created_at")
         )
         return streamed_csv(CSV_COLUMNS, rows, "claims.csv")

