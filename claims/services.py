@@ -10,6 +10,7 @@ import difflib
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -328,7 +329,10 @@ def look_up_customer(*, store, staff, email, client_address=None):
 def check_owners_asked(*, store, staff, units, email, client_address=None):
     """A sale or swap of ``units`` (a queryset) answers, for those someone owns, whether
     ``email`` owns them: each is an ownership check."""
-    for unit in units.filter(registrations__ended_at__isnull=True).order_by("pk"):
+    # Not units.filter(registrations__ended_at__isnull=True): that is a LEFT JOIN, which also
+    # matches a free unit (no registration at all), and would count every sale as a check.
+    owned = Registration.objects.filter(unit=OuterRef("pk"), ended_at__isnull=True)
+    for unit in units.filter(Exists(owned)).order_by("pk"):
         record_ownership_check(
             store=store, staff=staff, unit=unit, email=email, client_address=client_address
         )
