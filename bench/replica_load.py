@@ -165,8 +165,9 @@ def replay_lag_seconds(primary_url):
 
 def run_mixed(env, workers, duration, support, sale_lines, servers, primary_url):
     """Both loads at once against a fresh gunicorn; returns the figures."""
-    from run import start_server, wrk
+    from run import one_time_outcomes, start_server, wrk
 
+    sold_before = one_time_outcomes("counter sale POST")
     server = start_server(env, workers)
     results, lags = {}, []
     try:
@@ -196,6 +197,7 @@ def run_mixed(env, workers, duration, support, sale_lines, servers, primary_url)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    results["sales"]["done"] = one_time_outcomes("counter sale POST") - sold_before
     results["servers"] = {name: difference(before[name], after[name]) for name in servers}
     results["max_replay_lag_s"] = max(lags, default=None)
     return results
@@ -266,7 +268,7 @@ def report(figures, made_in, duration):
             d = data[load]
             rows.append(
                 f"| {run} | {label} | {d['rps']:.0f} | {d['p50_ms']:.0f} | {d['p99_ms']:.0f} "
-                f"| {d['status_5xx']} / {d['socket_errors']} |"
+                f"| {d['status_4xx']} | {d['status_5xx']} / {d['socket_errors']} |"
             )
     servers = []
     for run, data in figures.items():
@@ -288,9 +290,16 @@ def report(figures, made_in, duration):
             "search. The standby is a `pg_basebackup -R` copy of the whole benchmark server, "
             f"made in {made_in:.0f} s, on the same machine.",
             "",
-            "| run | load | requests/s | p50 ms | p99 ms | errors (5xx / socket) |",
-            "| --- | --- | ---: | ---: | ---: | ---: |",
+            "| run | load | requests/s | p50 ms | p99 ms | refused (4xx) | errors (5xx / socket) |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
             *rows,
+            "",
+            "Kits sold: "
+            + ", ".join(
+                f"{data['sales']['done']:,} of {data['sales']['requests']:,} sale requests ({run})"
+                for run, data in figures.items()
+            )
+            + ".",
             "",
             "What each PostgreSQL server did, per second of the run:",
             "",
@@ -300,7 +309,11 @@ def report(figures, made_in, duration):
             "",
             f"With the replica the primary's CPU dropped to {100 * cpu:.0f} % and the rows it "
             f"read to {100 * rows_read:.0f} % of the run without one"
-            + (f"; the standby's replay lag stayed under {lag:.2f} s." if lag is not None else "."),
+            + (
+                f"; the standby's replay lag was at most {1000 * lag:.1f} ms."
+                if lag is not None
+                else "."
+            ),
             "",
         ]
     )

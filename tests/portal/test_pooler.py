@@ -3,14 +3,17 @@ installed: tests/pooler.py). Every test here commits for real, so each transacti
 another server connection, and the pooler wipes session state after each one."""
 
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import OutgoingEmail
 from claims.models import Claim
-from devices.models import Registration
+from devices.models import Kit, Registration
 from portal import batches
 from tests import factories, pooler
 from tests.conftest import CommitAwareClient
@@ -91,3 +94,35 @@ def test_in_batches_walks_newest_first_across_ties(monkeypatch):
     expected = [claim.pk for claim in Claim.objects.order_by("-created_at", "-pk")]
     assert walked == expected
     assert len(walked) == 5
+
+
+def test_a_catalogue_import_commits_through_the_pooler(tmp_path):
+    """One transaction with its temporary tables (ON COMMIT DROP): no session state."""
+    from tests.devices.test_import_catalogue import (
+        batch_file,
+        failing_import,
+        generated,
+        run_import,
+    )
+
+    path = batch_file(tmp_path, generated(25))
+    out, _ = run_import(path)
+    assert "Imported 25 kits and 50 units from 25 rows" in out
+    assert Kit.objects.count() == 25
+    message, _ = failing_import(path)  # the same batch again: every kit is already there
+    assert "nothing was imported" in message.lower() or "already" in message.lower()
+    assert Kit.objects.count() == 25
+
+
+def test_run_jobs_sends_the_outbox_through_the_pooler(mailoutbox):
+    """The periodic jobs take their rows with SELECT … FOR UPDATE SKIP LOCKED, in transactions."""
+    OutgoingEmail.objects.create(
+        recipient="jana@example.com",
+        subject="Your device",
+        body_text="Hello",
+        template="test",
+        next_attempt_at=timezone.now() - datetime.timedelta(minutes=1),
+    )
+    call_command("run_jobs", stdout=io.StringIO())
+    assert [message.to for message in mailoutbox] == [["jana@example.com"]]
+    assert OutgoingEmail.objects.get().sent_at is not None
