@@ -86,20 +86,33 @@ def _recently_wrote(request):
 
 
 def replica_lag_seconds():
-    """The replica's lag in seconds: 0 when it has replayed all it received, else the age of
-    the last transaction it replayed (unknown: as good as infinite); None when unreachable."""
+    """How far the replica's data is behind the primary's, in seconds: 0 when it has replayed
+    all the primary had written a moment before, else the age of the last transaction it
+    replayed (unknown: as good as infinite); None when either does not answer, or the
+    "replica" is no replica (promoted).
+
+    Measured against the primary, not against what the replica received: a standby cut off
+    from its primary has replayed everything it received, and would look current for ever."""
+    try:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_flush_lsn()")
+            (written,) = cursor.fetchone()
+    except DatabaseError:
+        return None
     try:
         with connections[REPLICA].cursor() as cursor:
             cursor.execute(
-                "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
-                " ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 1e9)"
-                " END, pg_is_in_recovery()"
+                "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn() >= %s::pg_lsn,"
+                " COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 1e9)",
+                [written],
             )
-            lag, in_recovery = cursor.fetchone()
+            in_recovery, caught_up, age = cursor.fetchone()
     except DatabaseError:
         connections[REPLICA].close()
         return None
-    return float(lag) if in_recovery else None  # a promoted "replica" is no replica
+    if not in_recovery:
+        return None
+    return 0.0 if caught_up else float(age)
 
 
 def _usable():

@@ -181,13 +181,27 @@ DATABASE_URL = env_str("DATABASE_URL")
 DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL")
 if DATABASE_OWNER_URL and not DATABASE_URL:
     raise ImproperlyConfigured("DATABASE_OWNER_URL needs DATABASE_URL (the application role)")
-if DATABASE_URL:
+
+
+def database_from_url(url):
+    """dj-database-url's settings for ``url``, with a host and port given libpq's way,
+    ``…/name?host=/socket/dir&port=5432`` (as `embedded_db url` and `make restore` print them),
+    moved to HOST and PORT, where the owner's and the replica's settings are taken from."""
     import dj_database_url
 
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    config = dj_database_url.parse(url)
+    options = config.setdefault("OPTIONS", {})
+    for key in ("host", "port"):
+        if key in options and not config[key.upper()]:
+            config[key.upper()] = str(options.pop(key))
+    return config
+
+
+if DATABASE_URL:
+    DATABASES = {"default": database_from_url(DATABASE_URL)}
     DATABASE_OWNER, DATABASE_APP_ROLE = {}, ""
     if DATABASE_OWNER_URL:
-        owner = dj_database_url.parse(DATABASE_OWNER_URL)
+        owner = database_from_url(DATABASE_OWNER_URL)
         if owner["NAME"] != DATABASES["default"]["NAME"]:
             raise ImproperlyConfigured("DATABASE_OWNER_URL must name the DATABASE_URL database")
         DATABASE_OWNER = {key: owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
@@ -217,12 +231,22 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # A streaming replica for the reads of pages that opt in (portal/replica.py).
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+# Over TCP, a replica that stops answering with connections open (a frozen machine, a cut
+# network) is given up within seconds (tcp_user_timeout, keepalives), not after gunicorn's
+# worker timeout; reads then go to the primary.
+REPLICA_CONNECTION_OPTIONS = {
+    "connect_timeout": 2,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 2,
+    "tcp_user_timeout": 5000,
+}
 if DATABASE_REPLICA_URL:
-    import dj_database_url
-
+    replica_config = database_from_url(DATABASE_REPLICA_URL)
     DATABASES["replica"] = {
-        **dj_database_url.parse(DATABASE_REPLICA_URL),
-        "OPTIONS": {"connect_timeout": 2},
+        **replica_config,
+        "OPTIONS": {**replica_config["OPTIONS"], **REPLICA_CONNECTION_OPTIONS},
         "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
         "CONN_HEALTH_CHECKS": True,
         "DISABLE_SERVER_SIDE_CURSORS": True,

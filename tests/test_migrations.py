@@ -171,3 +171,11 @@ def test_every_row_survives_the_move_to_layered_apps(scratch_database):
     assert list(group.permissions.values_list("content_type__app_label", "codename")) == [
         ("accounts", "change_store")
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_migration_plan_changes_nothing_and_says_nothing_was_granted():
+    out = io.StringIO()
+    call_command("migrate", "--plan", stdout=out)
+    assert "No planned migration operations." in out.getvalue()
+    assert "Rights of the application role" not in out.getvalue()

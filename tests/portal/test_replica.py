@@ -109,6 +109,26 @@ def test_a_lagging_replica_is_left_for_the_primary(standby, settings):
     standby.psql("SELECT pg_wal_replay_resume();")
 
 
+def test_a_standby_cut_off_from_the_primary_is_left_for_the_primary(standby, settings, client):
+    """It has replayed all it received, so by its own account it is current; against the
+    primary's position it falls behind as soon as the primary writes."""
+    settings.REPLICA_MAX_LAG_SECONDS = 1
+    settings.REPLICA_CHECK_SECONDS = 0
+    caught_up()
+    standby.psql(
+        "ALTER SYSTEM SET primary_conninfo = 'host=/nonexistent'; SELECT pg_reload_conf();"
+    )
+    KitFactory()  # a commit the cut-off standby never receives
+    time.sleep(1.5)
+    assert on_standby("SELECT pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()") is True
+    with replica.request_scope(), replica.reads_from_replica():
+        with CaptureQueriesContext(connections[replica.REPLICA]) as on_replica:
+            units = Unit.objects.count()
+    assert units == 2  # the primary's answer
+    assert unit_queries(on_replica) == []
+    assert client.get("/health/ready").json()["checks"]["replica"] == "lagging"
+
+
 def test_a_person_who_just_wrote_reads_their_write(standby, client, settings):
     settings.REPLICA_CHECK_SECONDS = 0
     settings.REPLICA_MAX_LAG_SECONDS = 3600  # the replica counts as usable however far behind

@@ -100,3 +100,30 @@ def test_oversized_request_bodies_are_refused(client, settings):
         reverse("accounts:sign_in"), {"username": "x@example.com", "password": "p" * 300_000}
     )
     assert response.status_code == 400
+
+
+def test_database_urls_may_name_a_socket_directory_the_libpq_way():
+    """`?host=/dir&port=…` (as `embedded_db url` and `make restore` print URLs) reaches
+    Django's HOST and PORT for the site, the owner (migrations) and the replica alike."""
+    urls = {
+        name: f"postgres://{role}@/registry?host=/run/{server}&port=6432"
+        for name, role, server in [
+            ("DATABASE_URL", "app", "pooler"),
+            ("DATABASE_OWNER_URL", "owner", "primary"),
+            ("DATABASE_REPLICA_URL", "app", "standby"),
+        ]
+    }
+    show = (
+        "from django.conf import settings as s; d = s.DATABASES;"
+        "print(d['default']['HOST'], d['default']['PORT'], s.DATABASE_OWNER['HOST'],"
+        " d['replica']['HOST'], d['replica']['PORT'], d['replica']['OPTIONS']['connect_timeout'])"
+    )
+    result = manage("shell", "--no-imports", "-c", show, env={**DEPLOYMENT, **urls})
+    assert result.stdout.split() == [
+        "/run/pooler",
+        "6432",
+        "/run/primary",
+        "/run/standby",
+        "6432",
+        "2",
+    ], result.stderr

@@ -17,6 +17,8 @@ class Command(MigrateCommand):
         connection = connections[options["database"]]
         with database_roles.as_owner(connection):
             super().handle(*args, **options)
+            if options["plan"]:  # only shows what would run: changes nothing
+                return
             app_role = database_roles.grant_to_app_role(connection)
         if app_role and options["verbosity"] >= 1:
             self.stdout.write(f"Rights of the application role {app_role} granted.")
