@@ -6,8 +6,8 @@ PY      := $(VENV)/bin/python
 MANAGE  := $(PY) manage.py
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
-# Links in e-mails point at the address `make run` serves.
-SITE_URL ?= http://$(HOST):$(PORT)
+# Links in e-mails point at the address `make run` (or `make serve BIND=…`) serves.
+SITE_URL ?= http://$(if $(BIND),$(BIND),$(HOST):$(PORT))
 export SITE_URL
 
 .PHONY: run serve test lint format db db-stop migrate demo messages vendor backup restore bench bench-import bench-console clean help

@@ -6,7 +6,10 @@ whole result into memory. A keyset walk is one short, indexed query per batch: i
 any pooler and on a replica, and memory stays flat however many rows there are.
 """
 
+from django.db import DEFAULT_DB_ALIAS, DatabaseError
 from django.db.models import Q
+
+from portal import replica
 
 BATCH_SIZE = 2000
 
@@ -23,7 +26,15 @@ def in_batches(queryset, order="pk", size=None):
     last = None
     while True:
         page = queryset if last is None else queryset.filter(_after(keys, last, beyond))
-        batch = list(page[:size])
+        try:
+            batch = list(page[:size])
+        except DatabaseError:  # a dead server's: psycopg2's DatabaseError, OperationalError, …
+            # A replica that broke in the middle of a download: the walk goes on, on the
+            # primary, from where it was.
+            if page.db == DEFAULT_DB_ALIAS or not replica.gave_up_on_broken_replica():
+                raise
+            queryset = queryset.using(DEFAULT_DB_ALIAS)
+            continue
         yield from batch
         if len(batch) < size:
             return

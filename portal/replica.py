@@ -55,20 +55,46 @@ def reads_from_replica():
 
 
 def replica_reads(view):
-    """A view whose reads may come from the replica (lists, search, exports, history)."""
+    """A view whose reads may come from the replica (lists, search, exports, history). If the
+    replica breaks under it (stopped since its last check), the view runs again on the
+    primary: it only reads (a request that has written reads the primary anyway)."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if _recently_wrote(request):
             return view(request, *args, **kwargs)
-        with reads_from_replica():
-            response = view(request, *args, **kwargs)
-            # A TemplateResponse reads its rows while rendering: render it here, opted in.
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-            return response
+        try:
+            with reads_from_replica():
+                response = view(request, *args, **kwargs)
+                # A TemplateResponse reads its rows while rendering: render it here, opted in.
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+                return response
+        except DatabaseError:  # a dead server's: psycopg2's DatabaseError, OperationalError, …
+            if not gave_up_on_broken_replica():
+                raise
+        return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def gave_up_on_broken_replica():
+    """After a database error: if the replica does not answer, leave it alone until its next
+    check and say so (True); False when it answers (the error was the primary's)."""
+    if not configured():
+        return False
+    replica = connections[REPLICA]
+    try:
+        if replica.connection is None:
+            replica.ensure_connection()
+        usable = replica.is_usable()
+    except DatabaseError:
+        usable = False
+    if usable:
+        return False
+    replica.close()
+    _health.update(checked_at=time.monotonic(), usable=False)
+    return True
 
 
 def current_read_alias():

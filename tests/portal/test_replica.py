@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from devices.models import Registration, Unit
-from portal import backups, embedded_db, replica
+from portal import backups, batches, embedded_db, replica
 from tests.conftest import CommitAwareClient
 from tests.factories import (
     KitFactory,
@@ -198,3 +198,48 @@ def test_a_streamed_download_reads_its_rows_from_the_standby(standby, settings):
         body = b"".join(response.streaming_content).decode()
     assert f"sale,{sale.unit.production_code}," in body
     assert any("devices_registration" in query["sql"] for query in on_replica.captured_queries)
+
+
+def stop(standby):
+    _tool("pg_ctl")(
+        ["-w", "-m", "immediate", "stop"], pgdata=standby.pgdata, user=backups.SERVER_USER
+    )
+
+
+def test_a_replica_that_stops_between_checks_costs_no_error_page(standby, agent_client, settings):
+    """Each process checks the replica every few seconds; one that stops in between breaks
+    the connections already open to it, and the page is read from the primary instead."""
+    settings.REPLICA_CHECK_SECONDS = 3600  # the last check said "usable", and still does
+    kit = KitFactory()
+    caught_up()
+    url = reverse("admin:devices_kit_changelist")
+    assert kit.formatted_code in agent_client.get(url).text
+    assert connections[replica.REPLICA].connection is not None  # read there, and kept open
+    stop(standby)
+    page = agent_client.get(url)
+    assert page.status_code == 200
+    assert kit.formatted_code in page.text
+
+
+def test_a_download_goes_on_from_the_primary_when_the_replica_stops_mid_way(
+    standby, settings, monkeypatch
+):
+    monkeypatch.setattr(batches, "BATCH_SIZE", 1)
+    settings.REPLICA_CHECK_SECONDS = 3600
+    store = StoreFactory()
+    clerk = StoreMembershipFactory(store=store, user=UserFactory(email="clerk@example.com")).user
+    sales = [
+        RegistrationFactory(source=Registration.Source.STORE_SALE, store=store, registered_by=clerk)
+        for _ in range(3)
+    ]
+    caught_up()
+    client = CommitAwareClient()
+    client.force_login(clerk)
+    lines = iter(client.get(reverse("counter:history_csv", args=[store.pk])).streaming_content)
+    received = [next(lines), next(lines)]  # the header, then the first sale from the replica
+    stop(standby)
+    received += list(lines)
+    text = b"".join(received).decode()
+    assert [row.split(",")[2] for row in text.splitlines()[1:]] == [
+        sale.unit.production_code for sale in sales
+    ]
