@@ -252,9 +252,7 @@ def answer_help_request(*, help_request, agent, message, wait_for_customer, clie
     return help_request
 
 
-@transaction.atomic
-def close_help_request(*, help_request, agent, client_address=None):
-    help_request = _locked(help_request)
+def check_may_close(help_request, agent):
     if not agent.has_perm("helpdesk.answer_helprequest"):
         raise RegistryError("forbidden", _("You may not answer help requests."))
     if help_request.status == HelpRequest.Status.CLOSED:
@@ -267,6 +265,12 @@ def close_help_request(*, help_request, agent, client_address=None):
                 "if they never do."
             ),
         )
+
+
+@transaction.atomic
+def close_help_request(*, help_request, agent, client_address=None):
+    help_request = _locked(help_request)
+    check_may_close(help_request, agent)
     help_request.status = HelpRequest.Status.CLOSED
     help_request.handled_by = agent
     help_request.save(update_fields=["status", "handled_by"])

@@ -130,11 +130,12 @@ class HelpRequestAdmin(ReadOnlyAdmin):
                 context["cannot_answer"] = error.message
             else:
                 context["answer_form"] = forms.AnswerForm()
-            context["can_close"] = (
-                obj.status != HelpRequest.Status.CLOSED
-                and obj.is_confirmed
-                and request.user.has_perm("helpdesk.answer_helprequest")
-            )
+            try:
+                services.check_may_close(obj, request.user)
+            except RegistryError:
+                context["can_close"] = False
+            else:
+                context["can_close"] = True
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     def get_urls(self):

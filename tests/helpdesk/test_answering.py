@@ -137,6 +137,12 @@ def test_closing_is_audited(agent_client, support_agent, owner):
     assert "This help request is closed." in again.text
 
 
+def test_an_open_confirmed_request_offers_closing(agent_client, owner):
+    help_request = signed_in_request(owner)
+    page = agent_client.get(reverse("admin:helpdesk_helprequest_change", args=[help_request.pk]))
+    assert "Close the request" in page.text
+
+
 def test_the_support_home_page_counts_the_waiting_requests(agent_client, owner):
     signed_in_request(owner, hours_old=2)
     signed_out_request()
