@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from devices.models import Registration
 from tests.factories import KitFactory, RegistrationFactory, StoreFactory, UnitFactory
@@ -119,7 +120,8 @@ def test_each_unit_says_its_warranty_state(owner_client, owner):
     page = owner_client.get(reverse("devices:my_devices"))
     current.refresh_from_db()
     until = current.warranty_until
-    assert f"Under warranty until {until:%b}. {until.day}, {until.year}" in page.text
+    # Django's month names: "Nov." but "March", "Sept." (not strftime's "%b").
+    assert f"Under warranty until {date_format(until, 'DATE_FORMAT')}" in page.text
     assert "Warranty ended on Feb. 28, 2022" in page.text
     assert "Add another device" in page.text
 
