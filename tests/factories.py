@@ -4,7 +4,7 @@ import factory
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import Store, StoreMembership, User
+from accounts.models import OutgoingEmail, Store, StoreMembership, User
 from claims.models import Claim
 from devices import codes
 from devices.models import AuditEvent, Kit, ProductModel, Registration, Unit
@@ -121,3 +121,15 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     faulty_unit = factory.SubFactory(UnitFactory, status=Unit.Status.RETURNED_DEFECTIVE)
     replacement_unit = factory.SubFactory(UnitFactory)
     reason = Claim.Reason.DOES_NOT_HEAT
+
+
+class OutgoingEmailFactory(factory.django.DjangoModelFactory):
+    """A message waiting in the outbox (``next_attempt_at`` says since when)."""
+
+    class Meta:
+        model = OutgoingEmail
+
+    recipient = factory.Sequence(lambda n: f"recipient{n}@example.com")
+    subject = "Your device"
+    body_text = "Hello"
+    template = "test"

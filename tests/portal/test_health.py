@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from accounts.models import OutgoingEmail
+from tests.factories import OutgoingEmailFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,12 +23,8 @@ def test_ready_checks_the_database_and_the_outbox(client):
 
 
 def test_an_outbox_stuck_for_long_is_not_ready(client):
-    OutgoingEmail.objects.create(
-        recipient="someone@example.com",
-        subject="Hello",
-        body_text="secret words",
-        template="x",
-        next_attempt_at=timezone.now() - datetime.timedelta(hours=2),
+    OutgoingEmailFactory(
+        body_text="secret words", next_attempt_at=timezone.now() - datetime.timedelta(hours=2)
     )
     response = client.get("/health/ready")
     assert response.status_code == 503

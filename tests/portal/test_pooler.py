@@ -116,12 +116,8 @@ def test_a_catalogue_import_commits_through_the_pooler(tmp_path):
 
 def test_run_jobs_sends_the_outbox_through_the_pooler(mailoutbox):
     """The periodic jobs take their rows with SELECT … FOR UPDATE SKIP LOCKED, in transactions."""
-    OutgoingEmail.objects.create(
-        recipient="jana@example.com",
-        subject="Your device",
-        body_text="Hello",
-        template="test",
-        next_attempt_at=timezone.now() - datetime.timedelta(minutes=1),
+    factories.OutgoingEmailFactory(
+        recipient="jana@example.com", next_attempt_at=timezone.now() - datetime.timedelta(minutes=1)
     )
     call_command("run_jobs", stdout=io.StringIO())
     assert [message.to for message in mailoutbox] == [["jana@example.com"]]
